@@ -1,0 +1,44 @@
+using KeycardSentry.Generator.Model;
+using KeycardSentry.Generator.Parsing;
+
+namespace KeycardSentry.Generator.Emitting;
+
+internal static partial class Emitter
+{
+    private static string EmitModels(ApiModel model)
+    {
+        var w = Start(model.Namespace + ".Models");
+        var first = true;
+        foreach (var type in model.Models)
+        {
+            if (!first)
+            {
+                w.WriteLine();
+            }
+
+            first = false;
+            w.Doc("summary", string.IsNullOrWhiteSpace(type.Description) ? $"JSON model {type.Name}." : type.Description);
+            w.WriteLine(GeneratedCode);
+            w.OpenBlock($"public sealed partial class {type.Name}");
+            foreach (var property in type.Properties)
+            {
+                w.Doc("summary", string.IsNullOrWhiteSpace(property.Description) ? $"JSON member \"{property.JsonName}\"." : property.Description);
+                w.WriteLine($"[global::System.Text.Json.Serialization.JsonPropertyName({Naming.Literal(property.JsonName)})]");
+                w.WriteLine($"public {property.Type} {property.CsName} {{ get; set; }}");
+                w.WriteLine();
+            }
+
+            if (type.KeepsUnknownProperties)
+            {
+                w.Doc("summary", "JSON members the schema does not describe, kept so nothing the API sends is lost.");
+                w.WriteLine("[global::System.Text.Json.Serialization.JsonExtensionData]");
+                w.WriteLine($"public global::System.Collections.Generic.Dictionary<string, global::System.Text.Json.JsonElement>? {type.ExtensionDataName} {{ get; set; }}");
+            }
+
+            w.CloseBlock();
+        }
+
+        w.CloseBlock();
+        return w.ToString();
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using KeycardSentry.Generator.Model;
+using KeycardSentry.Generator.Parsing;
+
+namespace KeycardSentry.Generator.Emitting;
+
+/// <summary>Model records in, C# source files out. No Roslyn symbols or spec objects here.</summary>
+internal static partial class Emitter
+{
+    internal const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"KeycardSentry.Generator\", \"0.1.0\")]";
+    private const string Task = "global::System.Threading.Tasks.Task";
+    private const string CancellationToken = "global::System.Threading.CancellationToken";
+    private const string ReadOnlyList = "global::System.Collections.Generic.IReadOnlyList<string>";
+
+    /// <summary>Every generated file of one spec, as (hint name, text).</summary>
+    public static IEnumerable<(string HintName, string Text)> Emit(ApiModel model, CancellationToken cancellationToken)
+    {
+        var prefix = model.Namespace + "." + model.Prefix;
+        foreach (var api in model.Interfaces)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return ($"{model.Namespace}.{api.Name}.g.cs", EmitInterface(model, api));
+        }
+
+        yield return ($"{prefix}Models.g.cs", EmitModels(model));
+        yield return ($"{prefix}Scopes.g.cs", EmitScopes(model));
+        yield return ($"{prefix}ScopeAttributes.g.cs", EmitAssemblyAttributes(model));
+        yield return ($"{prefix}Operations.g.cs", EmitOperations(model));
+        yield return ($"{prefix}ApiScopeCatalog.g.cs", EmitCatalog(model));
+        yield return ($"{prefix}LinkHeader.g.cs", EmitLinkHeader(model));
+        yield return ($"{prefix}ClientsServiceCollectionExtensions.g.cs", EmitServiceCollectionExtensions(model));
+    }
+
+    private static SourceWriter Start(string? @namespace)
+    {
+        var writer = new SourceWriter();
+        writer.WriteLine(SourceWriter.Header.TrimEnd('\n'));
+        if (@namespace is not null)
+        {
+            writer.WriteLine().OpenBlock("namespace " + @namespace);
+        }
+
+        return writer;
+    }
+
+    private static string StringArray(IEnumerable<string> values)
+    {
+        var list = values.ToList();
+        return list.Count == 0
+            ? "global::System.Array.Empty<string>()"
+            : "new string[] { " + string.Join(", ", list.Select(Naming.Literal)) + " }";
+    }
+
+    private static string Strip(string name, string prefix) =>
+        name.StartsWith(prefix, System.StringComparison.Ordinal) ? name.Substring(prefix.Length) : name;
+}

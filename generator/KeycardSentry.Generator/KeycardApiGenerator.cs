@@ -1,0 +1,133 @@
+using System;
+using System.Linq;
+using System.Threading;
+using KeycardSentry.Generator.Emitting;
+using KeycardSentry.Generator.Model;
+using KeycardSentry.Generator.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace KeycardSentry.Generator;
+
+/// <summary>
+/// Generates Refit interfaces, models, a scope catalog and DI registration from each <c>KeycardApiSpec</c> item
+/// (an AdditionalFiles item with Keycard metadata, added by KeycardSentry.Generator.targets).
+/// </summary>
+/// <remarks>
+/// Source goes out through the pre-compilation output so Refit's own generator sees the interfaces and writes their
+/// implementations; that phase cannot report diagnostics, so they come from an ordinary source output over the
+/// same parse result.
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed class KeycardApiGenerator : IIncrementalGenerator
+{
+    private const string Metadata = "build_metadata.AdditionalFiles.";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var inputs = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, ct) => ReadInput(pair.Left, pair.Right, ct))
+            .Where(static input => input is not null)
+            .Select(static (input, _) => input!)
+            .WithTrackingName(TrackingNames.InputFiles);
+
+        var specs = inputs.Where(static input => input.IsSpec).WithTrackingName(TrackingNames.Specs);
+        var catalogs = inputs
+            .Where(static input => !input.IsSpec)
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray())
+            .WithTrackingName(TrackingNames.Catalogs);
+
+        var parsed = specs
+            .Combine(catalogs)
+            .Select(static (pair, _) => new SpecWithCatalog(pair.Left, FindCatalog(pair.Left, pair.Right)))
+            .WithTrackingName(TrackingNames.SpecWithCatalog)
+            .Select(static (input, ct) => SpecParser.Parse(input, ct))
+            .WithTrackingName(TrackingNames.Parsed);
+
+        var models = parsed
+            .Select(static (result, _) => result.Model)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Model);
+
+        var diagnostics = parsed
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        // RSEXPERIMENTAL007: pre-compilation output is experimental in Roslyn 5.x. It is the only output Refit's
+        // generator can see, and without it the interfaces would get no implementation.
+#pragma warning disable RSEXPERIMENTAL007
+        context.RegisterPreCompilationSourceOutput(models, static (ctx, model) => AddSources(model, ctx.AddSource, ctx.CancellationToken));
+#pragma warning restore RSEXPERIMENTAL007
+
+        context.RegisterSourceOutput(diagnostics, static (ctx, infos) =>
+        {
+            foreach (var info in infos)
+            {
+                ctx.ReportDiagnostic(info.ToDiagnostic());
+            }
+        });
+    }
+
+    private static void AddSources(ApiModel model, Action<string, string> addSource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var (hintName, text) in Emitter.Emit(model, cancellationToken))
+            {
+                addSource(hintName, text);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // This phase cannot report diagnostics; an #error makes the failure visible without crashing the build.
+            var message = (ex.GetType().Name + ": " + ex.Message).Replace('\r', ' ').Replace('\n', ' ');
+            addSource(model.Namespace + "." + model.Prefix + ".GeneratorError.g.cs", $"#error KSG009 KeycardSentry.Generator failed on '{model.SpecPath}': {message}\n");
+        }
+    }
+
+    private static InputFile? ReadInput(AdditionalText text, AnalyzerConfigOptionsProvider provider, CancellationToken cancellationToken)
+    {
+        var options = provider.GetOptions(text);
+        var isSpec = IsTrue(options, "KeycardApiSpec");
+        if (!isSpec && !IsTrue(options, "KeycardScopeCatalogFile"))
+        {
+            return null;
+        }
+
+        var content = text.GetText(cancellationToken)?.ToString();
+        if (!isSpec)
+        {
+            return new InputFile(text.Path, content, false, string.Empty, string.Empty, null);
+        }
+
+        provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out var rootNamespace);
+        var @namespace = Value(options, "KeycardNamespace") ?? (string.IsNullOrWhiteSpace(rootNamespace) ? "KeycardApi" : rootNamespace + ".Api");
+        var prefix = Value(options, "KeycardClientPrefix") ?? "Api";
+        return new InputFile(text.Path, content, true, SanitiseNamespace(@namespace), Naming.Pascal(prefix), Value(options, "KeycardScopeCatalog"));
+    }
+
+    private static InputFile? FindCatalog(InputFile spec, EquatableArray<InputFile> catalogs) =>
+        spec.CatalogPath is null ? null : catalogs.FirstOrDefault(c => SamePath(c.Path, spec.CatalogPath));
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(a.Replace('\\', '/'), b.Replace('\\', '/'), StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsTrue(AnalyzerConfigOptions options, string name) =>
+        string.Equals(Value(options, name), "true", StringComparison.OrdinalIgnoreCase);
+
+    private static string? Value(AnalyzerConfigOptions options, string name) =>
+        options.TryGetValue(Metadata + name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    private static string SanitiseNamespace(string value) =>
+        string.Join(".", value.Split(new[] { '.' }, StringSplitOptions.RemoveEmptyEntries).Select(part =>
+        {
+            var trimmed = part.Trim();
+            return trimmed.Length > 0 && (char.IsLetter(trimmed[0]) || trimmed[0] == '_') && trimmed.All(c => char.IsLetterOrDigit(c) || c == '_')
+                ? Naming.EscapeKeyword(trimmed)
+                : Naming.Pascal(trimmed);
+        }));
+}

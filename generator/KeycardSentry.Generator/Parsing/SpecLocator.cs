@@ -1,0 +1,92 @@
+using System;
+using KeycardSentry.Generator.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace KeycardSentry.Generator.Parsing;
+
+/// <summary>
+/// Finds the text of spec elements (a path key, an operation, an operationId, a scope string) so diagnostics can
+/// point at a line and column. The object model of Microsoft.OpenApi carries no positions; a forward text search
+/// from the enclosing element is precise enough for JSON written by tools (and never throws).
+/// </summary>
+internal sealed class SpecLocator
+{
+    private readonly string _path;
+    private readonly string _text;
+    private readonly SourceText _source;
+
+    public SpecLocator(string path, string text)
+    {
+        _path = path;
+        _text = text;
+        _source = SourceText.From(text);
+    }
+
+    /// <summary>The whole first line of the file (for file-level problems).</summary>
+    public SpecLocation File => At(0, 0);
+
+    /// <summary>Index of the key <c>"key":</c> at or after <paramref name="start"/>, or -1.</summary>
+    public int FindKey(string key, int start)
+    {
+        if (start < 0)
+        {
+            return -1;
+        }
+
+        var needle = "\"" + JsonEscape(key) + "\"";
+        for (var i = _text.IndexOf(needle, start, StringComparison.Ordinal); i >= 0; i = _text.IndexOf(needle, i + 1, StringComparison.Ordinal))
+        {
+            var j = i + needle.Length;
+            while (j < _text.Length && char.IsWhiteSpace(_text[j]))
+            {
+                j++;
+            }
+
+            if (j < _text.Length && _text[j] == ':')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Index of the quoted string <c>"value"</c> at or after <paramref name="start"/>, or -1.</summary>
+    public int FindString(string value, int start) =>
+        start < 0 ? -1 : _text.IndexOf("\"" + JsonEscape(value) + "\"", start, StringComparison.Ordinal);
+
+    /// <summary>Index of the operation <paramref name="method"/> under the path key <paramref name="path"/>.</summary>
+    public int FindOperation(string path, string method)
+    {
+        var paths = FindKey("paths", 0);
+        var pathIndex = FindKey(path, paths < 0 ? 0 : paths);
+        return FindKey(method.ToLowerInvariant(), pathIndex);
+    }
+
+    /// <summary>A location for the quoted string <paramref name="value"/> (quotes included) at <paramref name="index"/>.</summary>
+    public SpecLocation? StringAt(int index, string value) =>
+        index < 0 ? null : At(index, JsonEscape(value).Length + 2);
+
+    /// <summary>A location for the value of <c>"key": "value"</c> after <paramref name="start"/>, else the key, else null.</summary>
+    public SpecLocation? KeyValue(string key, string value, int start)
+    {
+        var keyIndex = FindKey(key, start);
+        if (keyIndex < 0)
+        {
+            return null;
+        }
+
+        var valueIndex = FindString(value, keyIndex + key.Length + 2);
+        return valueIndex >= 0 ? StringAt(valueIndex, value) : StringAt(keyIndex, key);
+    }
+
+    public SpecLocation At(int index, int length)
+    {
+        index = Math.Max(0, Math.Min(index, _text.Length));
+        length = Math.Max(0, Math.Min(length, _text.Length - index));
+        var span = new TextSpan(index, length);
+        return new SpecLocation(_path, span, _source.Lines.GetLinePositionSpan(span));
+    }
+
+    private static string JsonEscape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"");
+}

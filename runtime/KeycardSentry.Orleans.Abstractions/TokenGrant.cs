@@ -1,0 +1,47 @@
+namespace KeycardSentry.Orleans;
+
+/// <summary>
+/// The token a <see cref="IUserTokenGrain"/> hands to a caller: what crosses the wire between silo and client. It never
+/// carries the refresh token (that stays in the grain). <see cref="ToString"/> shows the fingerprint, never the token.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("KeycardSentry.TokenGrant")]
+public sealed class TokenGrant
+{
+    /// <summary>Creates a grant.</summary>
+    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType)
+    {
+        AccessToken = accessToken;
+        TokenType = tokenType;
+        ExpiresAt = expiresAt;
+        Scopes = scopes;
+        Fingerprint = fingerprint;
+        IssuedTokenType = issuedTokenType;
+    }
+
+    /// <summary>The access token. Secret: never log it.</summary>
+    [Id(0)]
+    public string AccessToken { get; }
+
+    /// <summary>The token type (usually <c>Bearer</c>).</summary>
+    [Id(1)]
+    public string TokenType { get; }
+
+    /// <summary>When the token expires.</summary>
+    [Id(2)]
+    public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>The scopes the token carries, sorted.</summary>
+    [Id(3)]
+    public string[] Scopes { get; }
+
+    /// <summary>A non-secret identifier of the token (see <c>KeycardToken.Fingerprint</c>), safe to log; pass it back to invalidate.</summary>
+    [Id(4)]
+    public string Fingerprint { get; }
+
+    /// <summary>RFC 8693 <c>issued_token_type</c>, when Keycard sent it.</summary>
+    [Id(5)]
+    public string? IssuedTokenType { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"TokenGrant {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes)}] }}";
+}

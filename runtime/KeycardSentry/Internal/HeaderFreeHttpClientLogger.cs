@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Http.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>
+/// Replaces IHttpClientFactory's default loggers on the runtime's clients. Those log request headers at Trace level
+/// and, although the message text honours RedactLoggedHeaders, the structured state still carries the raw values
+/// (seen with Microsoft.Extensions.Http 10.0.15: a bearer token and the Basic credentials reached a structured sink).
+/// This one logs method, path, status and duration only.
+/// </summary>
+internal sealed partial class HeaderFreeHttpClientLogger(ILogger logger) : IHttpClientLogger
+{
+    public object? LogRequestStart(HttpRequestMessage request)
+    {
+        LogStart(logger, request.Method.Method, PathOf(request));
+        return null;
+    }
+
+    public void LogRequestStop(object? context, HttpRequestMessage request, HttpResponseMessage response, TimeSpan elapsed) =>
+        LogStop(logger, request.Method.Method, PathOf(request), (int)response.StatusCode, elapsed.TotalMilliseconds);
+
+    public void LogRequestFailed(object? context, HttpRequestMessage request, HttpResponseMessage? response, Exception exception, TimeSpan elapsed) =>
+        LogFailed(logger, request.Method.Method, PathOf(request), exception.GetType().Name, elapsed.TotalMilliseconds);
+
+    // Scheme, host and path only: no query string, no user info.
+    private static string PathOf(HttpRequestMessage request) =>
+        request.RequestUri is { IsAbsoluteUri: true } uri ? uri.GetLeftPart(UriPartial.Path) : request.RequestUri?.OriginalString ?? string.Empty;
+
+    [LoggerMessage(100, LogLevel.Debug, "HTTP {Method} {Url} started.")]
+    private static partial void LogStart(ILogger logger, string method, string url);
+
+    [LoggerMessage(101, LogLevel.Debug, "HTTP {Method} {Url} answered {StatusCode} in {ElapsedMilliseconds:0.0} ms.")]
+    private static partial void LogStop(ILogger logger, string method, string url, int statusCode, double elapsedMilliseconds);
+
+    [LoggerMessage(102, LogLevel.Debug, "HTTP {Method} {Url} failed with {ExceptionType} after {ElapsedMilliseconds:0.0} ms.")]
+    private static partial void LogFailed(ILogger logger, string method, string url, string exceptionType, double elapsedMilliseconds);
+}

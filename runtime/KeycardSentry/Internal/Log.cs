@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>Every log line of the runtime. None takes a token or a secret; fingerprints and binding kinds only.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Keycard discovery at {MetadataUrl} succeeded: token endpoint {TokenEndpoint}, JWKS {HasJwks}.")]
+    public static partial void DiscoverySucceeded(ILogger logger, string metadataUrl, string tokenEndpoint, bool hasJwks);
+
+    [LoggerMessage(2, LogLevel.Error, "Keycard discovery at {MetadataUrl} failed; it is retried on the next call.")]
+    public static partial void DiscoveryFailed(ILogger logger, string metadataUrl, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Debug, "Keycard {Grant} for resource {Resource} succeeded: token {Fingerprint}, expires {ExpiresAt:O}, scopes [{Scopes}].")]
+    public static partial void ExchangeSucceeded(ILogger logger, string grant, string resource, string fingerprint, DateTimeOffset expiresAt, string scopes);
+
+    [LoggerMessage(4, LogLevel.Warning, "Keycard {Grant} for resource {Resource} failed: {Error} (HTTP {StatusCode}, retryable {Retryable}).")]
+    public static partial void ExchangeFailed(ILogger logger, string grant, string resource, string error, int? statusCode, bool retryable);
+
+    [LoggerMessage(5, LogLevel.Debug, "Token cache hit for {BindingKind} binding, resource {Resource}: token {Fingerprint}.")]
+    public static partial void CacheHit(ILogger logger, string bindingKind, string resource, string fingerprint);
+
+    [LoggerMessage(6, LogLevel.Debug, "Token {Fingerprint} invalidated for resource {Resource}.")]
+    public static partial void Invalidated(ILogger logger, string fingerprint, string resource);
+
+    [LoggerMessage(7, LogLevel.Warning, "Subject token rejected: {Reason}.")]
+    public static partial void SubjectRejected(ILogger logger, string reason);
+
+    [LoggerMessage(8, LogLevel.Information, "Sentry answered 401 to token {Fingerprint} for {Method}; exchanging a new token and retrying once.")]
+    public static partial void RetryingAfterUnauthorized(ILogger logger, string fingerprint, string method);
+
+    [LoggerMessage(9, LogLevel.Warning, "Sentry answered {StatusCode} to {Method} with token {Fingerprint}: {Detail}.")]
+    public static partial void SentryRefused(ILogger logger, int statusCode, string method, string fingerprint, string? detail);
+
+    [LoggerMessage(10, LogLevel.Warning, "Refused {Method} before sending: it needs one of [{Required}], token {Fingerprint} has [{Granted}].")]
+    public static partial void ScopeCheckFailed(ILogger logger, string method, string required, string fingerprint, string granted);
+
+    [LoggerMessage(11, LogLevel.Information, "Sentry rate limit (429) on attempt {Attempt}; retrying in {Delay}.")]
+    public static partial void RateLimited(ILogger logger, int attempt, TimeSpan delay);
+
+    [LoggerMessage(12, LogLevel.Debug, "Refresh of token {Fingerprint} failed ({Error}); exchanging again.")]
+    public static partial void RefreshFellBack(ILogger logger, string fingerprint, string? error);
+
+    [LoggerMessage(13, LogLevel.Debug, "Evicted {Count} cached tokens (limit {Limit}).")]
+    public static partial void Evicted(ILogger logger, int count, int limit);
+}

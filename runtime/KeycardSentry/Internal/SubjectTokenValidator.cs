@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>
+/// Validates subject tokens. A token that reads as a JWT is validated against the zone's JWKS whenever the zone
+/// publishes one (signature, issuer, exp/nbf on the injected clock) and bound by <c>sub:{iss}|{sub}</c>; a token that
+/// fails is rejected, never treated as opaque. Opaque tokens (or any token when the zone has no JWKS) are bound by
+/// <c>token:{sha256-hex}</c>, so only the very same token matches.
+/// </summary>
+internal sealed class SubjectTokenValidator : ISubjectTokenValidator
+{
+    private readonly KeycardMetadataProvider _metadata;
+    private readonly KeycardOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    public SubjectTokenValidator(KeycardMetadataProvider metadata, IOptions<KeycardOptions> options, TimeProvider timeProvider, ILogger<SubjectTokenValidator> logger)
+    {
+        _metadata = metadata;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(subjectToken))
+        {
+            throw new KeycardSubjectException("The subject token is empty: pass the user's Keycard access token.");
+        }
+
+        var metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (!LooksLikeJwt(subjectToken) || !metadata.HasJwks)
+        {
+            return new SubjectIdentity(OpaqueBindingKey(subjectToken), null, null);
+        }
+
+        var result = await ValidateJwtAsync(subjectToken, metadata).ConfigureAwait(false);
+        if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            // The zone may have rotated its key: ask for a fresh JWKS once (the manager rate-limits this) and retry.
+            _metadata.RequestRefresh();
+            metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
+            result = await ValidateJwtAsync(subjectToken, metadata).ConfigureAwait(false);
+        }
+
+        if (!result.IsValid)
+        {
+            var reason = result.Exception switch
+            {
+                SecurityTokenExpiredException => "it has expired",
+                SecurityTokenNotYetValidException => "it is not valid yet",
+                SecurityTokenInvalidIssuerException => "it was issued by another issuer than Keycard:ZoneUrl",
+                SecurityTokenInvalidAudienceException => "its audience is not Keycard:SubjectAudience",
+                SecurityTokenInvalidLifetimeException => "it has no valid lifetime (exp/nbf)",
+                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify against the zone's keys",
+                _ => "it could not be validated (" + result.Exception?.GetType().Name + ")",
+            };
+            Log.SubjectRejected(_logger, reason);
+            throw new KeycardSubjectException(
+                $"The subject token was rejected: {reason}. No token is issued for it; the user must sign in to Keycard again.",
+                result.Exception);
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        if (string.IsNullOrEmpty(jwt.Subject))
+        {
+            Log.SubjectRejected(_logger, "no sub claim");
+            throw new KeycardSubjectException("The subject token was rejected: it is a valid JWT without a 'sub' claim, so it names no user.");
+        }
+
+        return new SubjectIdentity($"sub:{jwt.Issuer}|{jwt.Subject}", jwt.Subject, jwt.ValidTo == DateTime.MinValue ? null : new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+    }
+
+    /// <summary>Three dot-separated base64url segments whose header decodes as JSON: what a JWS looks like.</summary>
+    internal bool LooksLikeJwt(string token)
+    {
+        if (token.Count(c => c == '.') != 2 || !_handler.CanReadToken(token))
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = _handler.ReadJsonWebToken(token);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            // SecurityTokenMalformedException derives from ArgumentException.
+            return false;
+        }
+    }
+
+    internal static string OpaqueBindingKey(string token) => "token:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private Task<TokenValidationResult> ValidateJwtAsync(string token, KeycardMetadata metadata)
+    {
+        var issuer = metadata.Issuer.TrimEnd('/');
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuers = [issuer, issuer + "/"],
+            ValidateIssuer = true,
+            IssuerSigningKeys = metadata.SigningKeys,
+            ValidateIssuerSigningKey = true,
+            RequireSignedTokens = true,
+            ValidateAudience = _options.SubjectAudience is not null,
+            ValidAudience = _options.SubjectAudience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = _options.ClockSkew,
+            // The lifetime check runs on the injected clock, so tests (and hosts) control expiry with a TimeProvider.
+            LifetimeValidator = ValidateLifetime,
+        };
+        return _handler.ValidateTokenAsync(token, parameters);
+    }
+
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = _timeProvider.GetUtcNow().UtcDateTime;
+        if (expires is null)
+        {
+            throw new SecurityTokenInvalidLifetimeException("The token has no expiration time.");
+        }
+
+        if (notBefore is { } nbf && nbf > now + _options.ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = nbf };
+        }
+
+        if (expires.Value <= now - _options.ClockSkew)
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
+        }
+
+        return true;
+    }
+}

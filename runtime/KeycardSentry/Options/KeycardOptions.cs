@@ -1,0 +1,54 @@
+namespace KeycardSentry;
+
+/// <summary>
+/// How to reach the Keycard zone and how long to keep exchanged tokens. Bound from the <c>Keycard</c> configuration
+/// section (environment variables <c>Keycard__ZoneUrl</c>, <c>Keycard__ClientId</c>, <c>Keycard__ClientSecret</c>, ...)
+/// and validated when the host starts.
+/// </summary>
+/// <remarks><see cref="ToString"/> redacts <see cref="ClientSecret"/>; the secret is never logged.</remarks>
+public sealed class KeycardOptions
+{
+    /// <summary>The configuration section name, <c>Keycard</c>.</summary>
+    public const string SectionName = "Keycard";
+
+    /// <summary>The zone URL (the issuer), e.g. <c>https://&lt;zone-id&gt;.keycard.cloud</c>. Must be https, except for loopback addresses. Required.</summary>
+    public string? ZoneUrl { get; set; }
+
+    /// <summary>The application's client id in the zone (client_secret_basic). Required.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The application's client secret in the zone. Required. Secret: redacted in <see cref="ToString"/>, never logged.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>How long one exchange (or discovery) request may take before it fails with <c>timeout</c>. Default 10 s.</summary>
+    public TimeSpan ExchangeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The lifetime assumed when Keycard's response has no <c>expires_in</c>. Default 3600 s, the same assumption
+    /// Keycard's own cache makes.
+    /// </summary>
+    public TimeSpan DefaultTokenLifetime { get; set; } = TimeSpan.FromSeconds(3600);
+
+    /// <summary>A cached token is replaced this long before it expires, so no request leaves with a token about to lapse. Default 60 s.</summary>
+    public TimeSpan ExpirySkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many tokens the in-process cache keeps (one per user, resource and scope set); least recently used go first. Default 10 000.</summary>
+    public int CacheSizeLimit { get; set; } = 10_000;
+
+    /// <summary>Clock skew tolerated when validating a JWT subject token's <c>exp</c> and <c>nbf</c>. Default 30 s.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When set, a JWT subject token's <c>aud</c> must contain this value. Default null (audience not checked).</summary>
+    public string? SubjectAudience { get; set; }
+
+    /// <summary>
+    /// When Keycard issued a refresh token and the cached token has expired, refresh it (grant_type=refresh_token)
+    /// instead of exchanging again; a failed refresh falls back to a new exchange. Default true.
+    /// </summary>
+    public bool UseRefreshTokens { get; set; } = true;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"KeycardOptions {{ ZoneUrl = {ZoneUrl}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(not set)" : "***")}, " +
+        $"ExchangeTimeout = {ExchangeTimeout}, DefaultTokenLifetime = {DefaultTokenLifetime}, ExpirySkew = {ExpirySkew}, CacheSizeLimit = {CacheSizeLimit}, ClockSkew = {ClockSkew} }}";
+}

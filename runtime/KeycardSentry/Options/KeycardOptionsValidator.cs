@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>Checks <see cref="KeycardOptions"/> at start, with messages that name the configuration key to set.</summary>
+internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KeycardOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ZoneUrl))
+        {
+            failures.Add("Keycard:ZoneUrl is required: set it to your zone's URL, e.g. https://<zone-id>.keycard.cloud (environment variable Keycard__ZoneUrl).");
+        }
+        else if (!Uri.TryCreate(options.ZoneUrl, UriKind.Absolute, out var zone) || zone.Scheme is not ("https" or "http"))
+        {
+            failures.Add($"Keycard:ZoneUrl '{options.ZoneUrl}' is not an absolute http(s) URL: set it to your zone's URL, e.g. https://<zone-id>.keycard.cloud (Keycard__ZoneUrl).");
+        }
+        else if (zone.Scheme != "https" && !IsLoopback(zone))
+        {
+            failures.Add($"Keycard:ZoneUrl must use https (got '{options.ZoneUrl}'); plain http is allowed only for loopback addresses. Fix Keycard__ZoneUrl.");
+        }
+        else if (!string.IsNullOrEmpty(zone.Query) || !string.IsNullOrEmpty(zone.Fragment))
+        {
+            failures.Add("Keycard:ZoneUrl must not have a query or fragment: use the zone's issuer URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            failures.Add("Keycard:ClientId is required: set it to the application's client id from the Keycard console (environment variable Keycard__ClientId).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClientSecret))
+        {
+            failures.Add("Keycard:ClientSecret is required: set it to the application's client secret from the Keycard console, from a secret store (environment variable Keycard__ClientSecret).");
+        }
+
+        if (options.ExchangeTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Keycard:ExchangeTimeout must be positive (e.g. 00:00:10).");
+        }
+
+        if (options.DefaultTokenLifetime <= TimeSpan.Zero)
+        {
+            failures.Add("Keycard:DefaultTokenLifetime must be positive (e.g. 01:00:00).");
+        }
+
+        if (options.ExpirySkew < TimeSpan.Zero)
+        {
+            failures.Add("Keycard:ExpirySkew must not be negative.");
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero)
+        {
+            failures.Add("Keycard:ClockSkew must not be negative.");
+        }
+
+        if (options.CacheSizeLimit < 1)
+        {
+            failures.Add("Keycard:CacheSizeLimit must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
+}

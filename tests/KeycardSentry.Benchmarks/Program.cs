@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(KeycardSentry.Benchmarks.TokenCacheBenchmarks).Assembly).Run(args);

@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text.Json;
+using KeycardSentry.Generator.Tests.Widgets;
+using KeycardSentry.Generator.Tests.Widgets.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Refit;
+using Xunit;
+
+namespace KeycardSentry.Generator.Tests;
+
+/// <summary>
+/// The clients generated at THIS project's build (TestSpecs/widgets.openapi.json, through the build props/targets)
+/// against a real Kestrel server on 127.0.0.1.
+/// </summary>
+public sealed class HttpClientTests : IAsyncLifetime
+{
+    private readonly List<(string Method, string RawTarget, string Body)> _requests = [];
+    private WebApplication? _app;
+    private Uri _baseAddress = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.Run(HandleAsync);
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _baseAddress = new Uri(address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PathSegmentsAreEscapedAndArrayQueriesRepeated()
+    {
+        var api = RestService.ForGenerated<IWidgetsWidgetsApi>(new HttpClient { BaseAddress = _baseAddress });
+        using var page = await api.ListAnOrganizationsWidgetsAsync("my org/x", project: [1, 2], cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(page.IsSuccessStatusCode);
+        var (method, target, _) = Assert.Single(_requests);
+        Assert.Equal("GET", method);
+        Assert.StartsWith("/api/0/organizations/my%20org%2Fx/widgets/?", target, StringComparison.Ordinal);
+        Assert.Contains("project=1&project=2", target, StringComparison.Ordinal);
+        Assert.Equal(2, page.Content!.Count);
+        Assert.Equal("w1", page.Content[0].Id);
+        Assert.Equal(7, page.Content[0].Count);
+        Assert.True(page.Content[0].HiddenSecret);
+        Assert.Equal("kept", page.Content[0].AdditionalProperties!["unknownField"].GetString());
+        Assert.Equal("0:100:0", WidgetsLinkHeader.GetNextCursor(page.Headers));
+    }
+
+    [Fact]
+    public async Task JsonBodyRoundTripsThroughDependencyInjectionClients()
+    {
+        using var provider = Services();
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        var created = await api.CreateWidgetAsync(
+            "acme",
+            new CreateWidgetRequest { Name = "gear", Tags = ["a", "b"], Options = new() { ["colour"] = "red" } },
+            TestContext.Current.CancellationToken);
+
+        var (method, target, body) = Assert.Single(_requests);
+        Assert.Equal("POST", method);
+        Assert.Equal("/api/0/organizations/acme/widgets/", target);
+        using var sent = JsonDocument.Parse(body);
+        Assert.Equal("gear", sent.RootElement.GetProperty("name").GetString());
+        Assert.Equal("red", sent.RootElement.GetProperty("options").GetProperty("colour").GetString());
+        Assert.Equal("new-1", created.Id);
+        Assert.Equal("gear", created.Name);
+        Assert.Equal(["a", "b"], created.Tags!);
+        Assert.Equal("red", created.Options!["colour"]);
+
+        var catalog = provider.GetRequiredService<KeycardSentry.IApiScopeCatalog>();
+        Assert.True(catalog.TryGetRequiredScopes(typeof(IWidgetsWidgetsApi), nameof(IWidgetsWidgetsApi.CreateWidgetAsync), out var anyOf));
+        Assert.Equal(["project:write"], anyOf);
+        Assert.Equal(WidgetsScopes.Resource, catalog.Resource);
+    }
+
+    [Fact]
+    public async Task NotFoundBecomesRefitApiException()
+    {
+        using var provider = Services();
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        var error = await Assert.ThrowsAsync<ApiException>(() => api.RetrieveWidgetAsync("acme", "missing", TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task EnumerationFollowsLinkHeaderAcrossPages()
+    {
+        using var provider = Services();
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        var ids = new List<string?>();
+        await foreach (var widget in api.EnumerateOrganizationsWidgetsAsync("acme", cancellationToken: TestContext.Current.CancellationToken))
+        {
+            ids.Add(widget.Id);
+        }
+
+        Assert.Equal(["w1", "w2", "w3"], ids);
+        Assert.Equal(2, _requests.Count);
+        Assert.Contains("cursor=0%3A100%3A0", _requests[1].RawTarget, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnumerationThrowsApiExceptionOnAFailedPage()
+    {
+        using var provider = Services();
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        await Assert.ThrowsAsync<ApiException>(async () =>
+        {
+            await foreach (var _ in api.EnumerateOrganizationsWidgetsAsync("broken", cancellationToken: TestContext.Current.CancellationToken))
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task EnumerationHonoursCancellation()
+    {
+        using var provider = Services();
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        using var cts = new CancellationTokenSource();
+        var seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in api.EnumerateOrganizationsWidgetsAsync("acme").WithCancellation(cts.Token))
+            {
+                seen++;
+                cts.Cancel();
+            }
+        });
+        Assert.Equal(1, seen);
+        Assert.Single(_requests);
+    }
+
+    [Theory]
+    [InlineData("<https://x/?cursor=a>; rel=\"previous\"; results=\"false\"; cursor=\"a\", <https://x/?cursor=b>; rel=\"next\"; results=\"true\"; cursor=\"b\"", "b")]
+    [InlineData("<https://x/?cursor=b>;rel=next;results=true", "b")]
+    [InlineData("<https://x/?cursor=a>; rel=\"previous\"; results=\"true\"; cursor=\"a\", <https://x/?cursor=b>; rel=\"next\"; results=\"false\"; cursor=\"b\"", null)]
+    [InlineData("garbage", null)]
+    [InlineData("<https://x/?a=1&cursor=1%3A0%3A0>; rel=\"next\"", "1:0:0")]
+    public void LinkParserIsTolerant(string header, string? expected)
+    {
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("Link", header);
+        Assert.Equal(expected, WidgetsLinkHeader.GetNextCursor(response.Headers));
+    }
+
+    private ServiceProvider Services() =>
+        new ServiceCollection()
+            .AddWidgetsClients(b => b.ConfigureHttpClient(c => c.BaseAddress = _baseAddress))
+            .BuildServiceProvider();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        lock (_requests)
+        {
+            _requests.Add((context.Request.Method, target, body));
+        }
+
+        var path = target.Split('?')[0];
+        if (context.Request.Method == "GET" && path.EndsWith("/widgets/", StringComparison.Ordinal))
+        {
+            if (path.Contains("/broken/", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 500;
+                return;
+            }
+
+            var second = context.Request.Query["cursor"] == "0:100:0";
+            var next = second ? "results=\"false\"; cursor=\"0:100:1\"" : "results=\"true\"; cursor=\"0:100:0\"";
+            context.Response.Headers["Link"] =
+                $"<{_baseAddress}api/0/x/?&cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", <{_baseAddress}api/0/x/?&cursor=0:100:0>; rel=\"next\"; {next}";
+            await context.Response.WriteAsJsonAsync(
+                second
+                    ? new object[] { new { id = "w3", name = "three", count = 3 } }
+                    : new object[]
+                    {
+                        new Dictionary<string, object> { ["id"] = "w1", ["name"] = "one", ["count"] = 7, ["hidden-secret"] = true, ["unknownField"] = "kept" },
+                        new { id = "w2", name = "two", count = 2 },
+                    },
+                context.RequestAborted);
+            return;
+        }
+
+        if (context.Request.Method == "POST")
+        {
+            using var sent = JsonDocument.Parse(body);
+            var result = new Dictionary<string, JsonElement>();
+            foreach (var property in sent.RootElement.EnumerateObject())
+            {
+                result[property.Name] = property.Value.Clone();
+            }
+
+            result["id"] = JsonSerializer.SerializeToElement("new-1");
+            context.Response.StatusCode = 201;
+            await context.Response.WriteAsJsonAsync(result, context.RequestAborted);
+            return;
+        }
+
+        if (path.EndsWith("/missing/", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsJsonAsync(new { detail = "Not found" }, context.RequestAborted);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { id = "w1", name = "one" }, context.RequestAborted);
+    }
+}

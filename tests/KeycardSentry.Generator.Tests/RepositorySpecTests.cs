@@ -1,0 +1,32 @@
+using KeycardSentry.Generator.Tests.Infrastructure;
+using KeycardSentry.Testing;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace KeycardSentry.Generator.Tests;
+
+/// <summary>The project's own spec and catalog (specs/) generate clean code.</summary>
+public sealed class RepositorySpecTests
+{
+    [Fact]
+    public void ProjectSpecGeneratesWithoutErrorsOrWarnings()
+    {
+        var specs = Path.Combine(SharedFiles.RepositoryRoot, "specs");
+        var files = new SpecFiles(
+            File.ReadAllText(Path.Combine(specs, "sentry.openapi.json")),
+            File.ReadAllText(Path.Combine(specs, "sentry.scopes.json")),
+            "KeycardSentry.Sentry",
+            "Sentry",
+            "/specs/sentry.openapi.json",
+            "/specs/sentry.scopes.json");
+
+        var (_, result, output, generatorDiagnostics) = GeneratorHarness.Run(files);
+
+        Assert.DoesNotContain(generatorDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
+        Assert.NotNull(output.GetTypeByMetadataName("KeycardSentry.Sentry.SentryScopes"));
+        Assert.NotNull(output.GetTypeByMetadataName("KeycardSentry.Sentry.SentryApiScopeCatalog"));
+        Assert.NotEmpty(GeneratorHarness.OurTrees(result));
+    }
+}

@@ -1,0 +1,108 @@
+using KeycardSentry.Testing;
+using Xunit;
+
+namespace KeycardSentry.Packaging.Tests;
+
+/// <summary>
+/// Packs the Sentry SDK and its dependencies into a local folder feed, then builds a throwaway consumer that references
+/// only KeycardSentry.Sentry: the typed clients and the KSC scope analyzer must arrive with no other setup.
+/// </summary>
+public sealed class PackagedSdkTests : IAsyncLifetime
+{
+    private static readonly string[] PackedProjects =
+    [
+        "runtime/KeycardSentry.Abstractions/KeycardSentry.Abstractions.csproj",
+        "runtime/KeycardSentry/KeycardSentry.csproj",
+        "runtime/KeycardSentry.Sentry/KeycardSentry.Sentry.csproj",
+    ];
+
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "ks-pack-" + Guid.NewGuid().ToString("N")[..12]);
+    // A version no earlier run used, so the NuGet cache can never hand back a stale package.
+    private readonly string _version = "0.0.0-pack." + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "." + Random.Shared.Next(1000, 9999);
+
+    private string Feed => Path.Combine(_work, "feed");
+
+    private string Consumer => Path.Combine(_work, "consumer");
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(Feed);
+        Directory.CreateDirectory(Consumer);
+        foreach (var project in PackedProjects)
+        {
+            var (code, output) = await DotNetCli.RunAsync(SharedFiles.RepositoryRoot, TestContext.Current.CancellationToken,
+                "pack", project, "-c", "Release", "-o", Feed, "-p:Version=" + _version, "-p:ContinuousIntegrationBuild=true");
+            Assert.True(code == 0, $"dotnet pack {project} failed:\n{output}");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(Consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <!-- The machine's own sources stay in force (for Refit and the other dependencies); this adds the local feed. -->
+                <add key="keycardsentry-local" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(Consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="KeycardSentry.Sentry" Version="{_version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(Consumer, "Calls.cs"), """
+            using KeycardSentry.Sentry;
+            using KeycardSentry.Sentry.Models;
+
+            namespace Consumer;
+
+            public static class Calls
+            {
+                // Needs org:read (any of org:admin, org:read, org:write): fine under Keycard's default grant.
+                public static Task<Organization> Read(ISentryOrganizationsApi api) => api.GetOrganizationAsync("acme");
+
+                // Needs org:write or org:admin: not in the default grant.
+                public static Task<Organization> Rename(ISentryOrganizationsApi api) =>
+                    api.UpdateOrganizationAsync("acme", new OrganizationUpdate());
+            }
+            """);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Consumer_of_the_packed_sdk_gets_clients_and_the_scope_check()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var (denied, deniedOutput) = await DotNetCli.RunAsync(Consumer, ct, "build", "-nologo");
+        Assert.True(denied != 0, "The build should fail with KSC001 under Keycard's default grant:\n" + deniedOutput);
+        Assert.Contains("error KSC001", deniedOutput, StringComparison.Ordinal);
+        Assert.Contains("UpdateOrganizationAsync", deniedOutput, StringComparison.Ordinal);
+        Assert.Contains("org:write", deniedOutput, StringComparison.Ordinal);
+        // Only the write is refused: the read is covered by the default grant.
+        Assert.DoesNotContain("GetOrganizationAsync", deniedOutput, StringComparison.Ordinal);
+
+        var (granted, grantedOutput) = await DotNetCli.RunAsync(Consumer, ct, "build", "-nologo", "-p:KeycardGrantedScopes=org:admin event:read project:read");
+        Assert.True(granted == 0, "With org:admin granted the build should pass:\n" + grantedOutput);
+        Assert.DoesNotContain("KSC001", grantedOutput, StringComparison.Ordinal);
+    }
+}
