@@ -134,6 +134,11 @@ internal sealed class SchemaMapper
         {
             return MapSchema(schema, nameHint, where, location, propertyKey, owner);
         }
+        catch (InvalidOperationException)
+        {
+            // Microsoft.OpenApi throws when a reference resolves into a cycle of references.
+            return Element(where, "its reference cannot be resolved (a cycle of references?)", location, propertyKey);
+        }
         finally
         {
             _depth--;
@@ -156,7 +161,7 @@ internal sealed class SchemaMapper
         {
             // anyOf/oneOf of one schema and "null" is only a nullable spelling of that schema (3.1 style).
             var members = schema.AnyOf is { Count: > 0 } ? schema.AnyOf : schema.OneOf!;
-            var nonNull = members.Where(m => m is null || m.Type != JsonSchemaType.Null).ToList();
+            var nonNull = members.Where(m => Read(m, s => s.Type, null) != JsonSchemaType.Null).ToList();
             if (nonNull.Count == 1 && (schema.Properties is null || schema.Properties.Count == 0))
             {
                 return MapCore(nonNull[0], nameHint, where, location, propertyKey, owner);
@@ -247,7 +252,7 @@ internal sealed class SchemaMapper
 
             // Lenient: Sentry's responses drift from the schema, so only required, non-nullable value types stay non-nullable.
             var syntax = mapped.Type.IsValueType && required.Contains(property.Key) && !IsNullable(property.Value) ? mapped.Type.Syntax : mapped.Type.Nullable;
-            members.Add((property.Key, syntax, property.Value?.Description));
+            members.Add((property.Key, syntax, Read(property.Value, s => s.Description, null)));
             shape.Append(property.Key).Append('\u0001').Append(syntax.EndsWith("?", StringComparison.Ordinal) ? "?" : "!").Append(mapped.Shape).Append('\u0002');
         }
 
@@ -291,7 +296,7 @@ internal sealed class SchemaMapper
             .Select(m => new PropertySpec(m.JsonName, Naming.Unique(Naming.Pascal(m.JsonName), propertyNames), m.Type, m.Description))
             .ToList();
         var extensionName = Naming.Unique("AdditionalProperties", propertyNames);
-        _models.Add(new ModelClassSpec(className, schema.Description, properties.ToEquatableArray(), keepsUnknown, extensionName));
+        _models.Add(new ModelClassSpec(className, Read(schema, s => s.Description, null), properties.ToEquatableArray(), keepsUnknown, extensionName));
         return new Mapped(ClassRef(className), key);
     }
 
@@ -372,7 +377,25 @@ internal sealed class SchemaMapper
 
     private static Mapped Primitive(string syntax, bool isValueType) => new(new TypeRef(syntax, isValueType), syntax);
 
-    private static bool IsNullable(IOpenApiSchema? schema) => schema?.Type is { } t && (t & JsonSchemaType.Null) != 0;
+    private static bool IsNullable(IOpenApiSchema? schema) => Read(schema, s => s.Type, null) is { } t && (t & JsonSchemaType.Null) != 0;
+
+    /// <summary>Reads a schema member; a reference that resolves into a cycle (Microsoft.OpenApi throws) reads as <paramref name="fallback"/>.</summary>
+    private static T Read<T>(IOpenApiSchema? schema, Func<IOpenApiSchema, T> read, T fallback)
+    {
+        if (schema is null)
+        {
+            return fallback;
+        }
+
+        try
+        {
+            return read(schema);
+        }
+        catch (InvalidOperationException)
+        {
+            return fallback;
+        }
+    }
 
     private Mapped Element(string where, string why, SpecLocation? location, string? propertyKey)
     {

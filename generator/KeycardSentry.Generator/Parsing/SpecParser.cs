@@ -38,7 +38,7 @@ internal static class SpecParser
         catch (Exception ex)
         {
             // A generator must never take the build down: report and generate nothing for this spec.
-            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.GeneratorFailure.Id, new[] { spec.Path, ex.GetType().Name + ": " + ex.Message + ex.StackTrace }.ToEquatableArray(), null, default, default));
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.GeneratorFailure.Id, new[] { spec.Path, ex.GetType().Name + ": " + ex.Message }.ToEquatableArray(), null, default, default));
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
     }
