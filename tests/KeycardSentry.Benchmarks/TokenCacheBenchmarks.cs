@@ -6,8 +6,9 @@ using Microsoft.Extensions.Hosting;
 namespace KeycardSentry.Benchmarks;
 
 /// <summary>
-/// The cache-hit path of <see cref="IKeycardTokenProvider.GetTokenAsync"/>: subject validation (JWT signature check,
-/// or SHA-256 for opaque tokens) plus the lookup. Run: dotnet run -c Release --project tests/KeycardSentry.Benchmarks -- --filter '*'
+/// The cache-hit path of <see cref="IKeycardTokenProvider.GetTokenAsync"/>: subject validation (a remembered JWT
+/// validation, the full JWT signature check with the validation cache off, or SHA-256 for opaque tokens) plus the
+/// lookup. Run: dotnet run -c Release --project tests/KeycardSentry.Benchmarks -- --filter '*'
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -15,7 +16,9 @@ public class TokenCacheBenchmarks
 {
     private LocalKeycardZone _zone = null!;
     private IHost _host = null!;
+    private IHost _uncachedHost = null!;
     private IKeycardTokenProvider _tokens = null!;
+    private IKeycardTokenProvider _uncachedTokens = null!;
     private KeycardTokenRequest _jwtRequest = null!;
     private KeycardTokenRequest _opaqueRequest = null!;
 
@@ -23,33 +26,51 @@ public class TokenCacheBenchmarks
     public void Setup()
     {
         _zone = LocalKeycardZone.StartAsync().GetAwaiter().GetResult();
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddKeycard(o =>
-        {
-            o.ZoneUrl = _zone.Issuer;
-            o.ClientId = _zone.ClientId;
-            o.ClientSecret = _zone.ClientSecret;
-        });
-        _host = builder.Build();
-        _host.StartAsync().GetAwaiter().GetResult();
+        _host = StartHost(subjectValidationCacheSize: new KeycardOptions().SubjectValidationCacheSize);
+        _uncachedHost = StartHost(subjectValidationCacheSize: 0);
         _tokens = _host.Services.GetRequiredService<IKeycardTokenProvider>();
+        _uncachedTokens = _uncachedHost.Services.GetRequiredService<IKeycardTokenProvider>();
         _jwtRequest = new KeycardTokenRequest(_zone.MintSubjectToken("alice"), SentryApiOptions.DefaultResource, ["org:read"]);
         _opaqueRequest = new KeycardTokenRequest(_zone.MintOpaqueSubjectToken("bob"), SentryApiOptions.DefaultResource, ["org:read"]);
         _tokens.GetTokenAsync(_jwtRequest).AsTask().GetAwaiter().GetResult();
         _tokens.GetTokenAsync(_opaqueRequest).AsTask().GetAwaiter().GetResult();
+        _uncachedTokens.GetTokenAsync(_jwtRequest).AsTask().GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _host.StopAsync().GetAwaiter().GetResult();
-        _host.Dispose();
+        foreach (var host in new[] { _host, _uncachedHost })
+        {
+            host.StopAsync().GetAwaiter().GetResult();
+            host.Dispose();
+        }
+
         _zone.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true)]
     public ValueTask<KeycardToken> CacheHitJwtSubject() => _tokens.GetTokenAsync(_jwtRequest);
 
+    /// <summary>The same call with <c>Keycard:SubjectValidationCacheSize = 0</c>: the RSA signature check on every call (the old behaviour).</summary>
+    [Benchmark]
+    public ValueTask<KeycardToken> CacheHitJwtSubjectValidationCacheOff() => _uncachedTokens.GetTokenAsync(_jwtRequest);
+
     [Benchmark]
     public ValueTask<KeycardToken> CacheHitOpaqueSubject() => _tokens.GetTokenAsync(_opaqueRequest);
+
+    private IHost StartHost(int subjectValidationCacheSize)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddKeycard(o =>
+        {
+            o.ZoneUrl = _zone.Issuer;
+            o.ClientId = _zone.ClientId;
+            o.ClientSecret = _zone.ClientSecret;
+            o.SubjectValidationCacheSize = subjectValidationCacheSize;
+        });
+        var host = builder.Build();
+        host.StartAsync().GetAwaiter().GetResult();
+        return host;
+    }
 }

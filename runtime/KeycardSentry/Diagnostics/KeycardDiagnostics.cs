@@ -23,5 +23,11 @@ public static class KeycardDiagnostics
     /// <summary>Histogram: exchange duration in seconds.</summary>
     public const string ExchangeDuration = "keycard.exchange.duration";
 
+    /// <summary>Counter: JWT subject tokens accepted from the validation cache (lifetime re-checked, signature check skipped).</summary>
+    public const string SubjectValidationCacheHits = "keycard.subject.validation.cache.hits";
+
+    /// <summary>Counter: JWT subject tokens validated in full (signature against the JWKS) because the validation cache had no trusted entry.</summary>
+    public const string SubjectValidationCacheMisses = "keycard.subject.validation.cache.misses";
+
     internal static readonly ActivitySource ActivitySource = new(Name, typeof(KeycardDiagnostics).Assembly.GetName().Version?.ToString());
 }

@@ -10,6 +10,8 @@ internal sealed class KeycardMetrics
     private readonly Counter<long> _misses;
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _subjectHits;
+    private readonly Counter<long> _subjectMisses;
 
     public KeycardMetrics(IMeterFactory meterFactory)
     {
@@ -19,11 +21,17 @@ internal sealed class KeycardMetrics
         _misses = meter.CreateCounter<long>(KeycardDiagnostics.CacheMisses, "{call}", "Calls that found no usable cached token.");
         _errors = meter.CreateCounter<long>(KeycardDiagnostics.ExchangeErrors, "{error}", "Failed token exchanges by error code.");
         _duration = meter.CreateHistogram<double>(KeycardDiagnostics.ExchangeDuration, "s", "Duration of token exchanges.");
+        _subjectHits = meter.CreateCounter<long>(KeycardDiagnostics.SubjectValidationCacheHits, "{validation}", "JWT subject tokens accepted from the validation cache.");
+        _subjectMisses = meter.CreateCounter<long>(KeycardDiagnostics.SubjectValidationCacheMisses, "{validation}", "JWT subject tokens whose signature was checked against the JWKS.");
     }
 
     public void CacheHit() => _hits.Add(1);
 
     public void CacheMiss() => _misses.Add(1);
+
+    public void SubjectValidationCacheHit() => _subjectHits.Add(1);
+
+    public void SubjectValidationCacheMiss() => _subjectMisses.Add(1);
 
     public void Exchanged(string grant, TimeSpan elapsed)
     {

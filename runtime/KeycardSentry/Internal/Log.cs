@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Debug, "Evicted {Count} cached tokens (limit {Limit}).")]
     public static partial void Evicted(ILogger logger, int count, int limit);
+
+    [LoggerMessage(14, LogLevel.Debug, "Evicted {Count} remembered subject-token validations (limit {Limit}).")]
+    public static partial void SubjectValidationsEvicted(ILogger logger, int count, int limit);
 }

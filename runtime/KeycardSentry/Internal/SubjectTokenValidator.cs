@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -13,21 +11,42 @@ namespace KeycardSentry.Internal;
 /// fails is rejected, never treated as opaque. Opaque tokens (or any token when the zone has no JWKS) are bound by
 /// <c>token:{sha256-hex}</c>, so only the very same token matches.
 /// </summary>
+/// <remarks>
+/// Successful JWT validations are remembered in a <see cref="SubjectValidationCache"/> keyed by the token's SHA-256:
+/// the same token presented again skips discovery and the RSA signature check (most of a cache-hit call's cost) but
+/// still has its <c>exp</c>/<c>nbf</c> checked on every call. A failed validation is never remembered.
+/// </remarks>
 internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 {
     private readonly KeycardMetadataProvider _metadata;
     private readonly KeycardOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly KeycardMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly SubjectValidationCache? _cache;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    public SubjectTokenValidator(KeycardMetadataProvider metadata, IOptions<KeycardOptions> options, TimeProvider timeProvider, ILogger<SubjectTokenValidator> logger)
+    public SubjectTokenValidator(
+        KeycardMetadataProvider metadata,
+        IOptions<KeycardOptions> options,
+        TimeProvider timeProvider,
+        KeycardMetrics metrics,
+        ILogger<SubjectTokenValidator> logger)
     {
         _metadata = metadata;
         _options = options.Value;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _logger = logger;
+        if (_options.SubjectValidationCacheSize > 0 && _options.SubjectValidationCacheDuration > TimeSpan.Zero)
+        {
+            _cache = new SubjectValidationCache(
+                _options.SubjectValidationCacheSize, _options.SubjectValidationCacheDuration, _options.ClockSkew, timeProvider, logger);
+        }
     }
+
+    /// <summary>How many validations the cache remembers now (0 when it is off).</summary>
+    internal int CachedValidations => _cache?.Count ?? 0;
 
     public async ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default)
     {
@@ -36,10 +55,22 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
             throw new KeycardSubjectException("The subject token is empty: pass the user's Keycard access token.");
         }
 
+        // The hash serves both the validation cache and the opaque binding key.
+        var hash = SubjectTokenHash.Compute(subjectToken);
+        if (_cache is not null && CheckCache(hash) is { } remembered)
+        {
+            return remembered;
+        }
+
         var metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
         if (!LooksLikeJwt(subjectToken) || !metadata.HasJwks)
         {
-            return new SubjectIdentity(OpaqueBindingKey(subjectToken), null, null);
+            return new SubjectIdentity("token:" + hash.ToHexLower(), null, null);
+        }
+
+        if (_cache is not null)
+        {
+            _metrics.SubjectValidationCacheMiss();
         }
 
         var result = await ValidateJwtAsync(subjectToken, metadata).ConfigureAwait(false);
@@ -53,20 +84,7 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 
         if (!result.IsValid)
         {
-            var reason = result.Exception switch
-            {
-                SecurityTokenExpiredException => "it has expired",
-                SecurityTokenNotYetValidException => "it is not valid yet",
-                SecurityTokenInvalidIssuerException => "it was issued by another issuer than Keycard:ZoneUrl",
-                SecurityTokenInvalidAudienceException => "its audience is not Keycard:SubjectAudience",
-                SecurityTokenInvalidLifetimeException => "it has no valid lifetime (exp/nbf)",
-                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify against the zone's keys",
-                _ => "it could not be validated (" + result.Exception?.GetType().Name + ")",
-            };
-            Log.SubjectRejected(_logger, reason);
-            throw new KeycardSubjectException(
-                $"The subject token was rejected: {reason}. No token is issued for it; the user must sign in to Keycard again.",
-                result.Exception);
+            throw Rejected(result.Exception);
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;
@@ -76,7 +94,17 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
             throw new KeycardSubjectException("The subject token was rejected: it is a valid JWT without a 'sub' claim, so it names no user.");
         }
 
-        return new SubjectIdentity($"sub:{jwt.Issuer}|{jwt.Subject}", jwt.Subject, jwt.ValidTo == DateTime.MinValue ? null : new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        var expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        var identity = new SubjectIdentity($"sub:{jwt.Issuer}|{jwt.Subject}", jwt.Subject, jwt.ValidTo == DateTime.MinValue ? null : expires);
+
+        // Only a success is remembered, and only with an exp to re-check (RequireExpirationTime makes that every success).
+        if (_cache is not null && jwt.ValidTo != DateTime.MinValue)
+        {
+            var notBefore = jwt.ValidFrom == DateTime.MinValue ? (DateTimeOffset?)null : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero);
+            _cache.Add(hash, identity, notBefore, expires);
+        }
+
+        return identity;
     }
 
     /// <summary>Three dot-separated base64url segments whose header decodes as JSON: what a JWS looks like.</summary>
@@ -99,7 +127,42 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
         }
     }
 
-    internal static string OpaqueBindingKey(string token) => "token:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    internal static string OpaqueBindingKey(string token) => "token:" + SubjectTokenHash.Compute(token).ToHexLower();
+
+    /// <summary>A remembered identity, or null to validate in full; throws, as the full validation would, when the token's lifetime is over.</summary>
+    private SubjectIdentity? CheckCache(in SubjectTokenHash hash)
+    {
+        switch (_cache!.Lookup(hash, out var entry))
+        {
+            case SubjectCacheLookup.Hit:
+                _metrics.SubjectValidationCacheHit();
+                return entry!.Identity;
+            case SubjectCacheLookup.Expired:
+                throw Rejected(new SecurityTokenExpiredException("The token has expired.") { Expires = entry!.Expires.UtcDateTime });
+            case SubjectCacheLookup.NotYetValid:
+                throw Rejected(new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = entry!.NotBefore!.Value.UtcDateTime });
+            default:
+                return null;
+        }
+    }
+
+    private KeycardSubjectException Rejected(Exception? validationFailure)
+    {
+        var reason = validationFailure switch
+        {
+            SecurityTokenExpiredException => "it has expired",
+            SecurityTokenNotYetValidException => "it is not valid yet",
+            SecurityTokenInvalidIssuerException => "it was issued by another issuer than Keycard:ZoneUrl",
+            SecurityTokenInvalidAudienceException => "its audience is not Keycard:SubjectAudience",
+            SecurityTokenInvalidLifetimeException => "it has no valid lifetime (exp/nbf)",
+            SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify against the zone's keys",
+            _ => "it could not be validated (" + validationFailure?.GetType().Name + ")",
+        };
+        Log.SubjectRejected(_logger, reason);
+        return new KeycardSubjectException(
+            $"The subject token was rejected: {reason}. No token is issued for it; the user must sign in to Keycard again.",
+            validationFailure);
+    }
 
     private Task<TokenValidationResult> ValidateJwtAsync(string token, KeycardMetadata metadata)
     {

@@ -47,8 +47,23 @@ public sealed class KeycardOptions
     /// </summary>
     public bool UseRefreshTokens { get; set; } = true;
 
+    /// <summary>
+    /// How many successful JWT subject-token validations are remembered (keyed by the token's SHA-256, never the token),
+    /// so a repeated call with the same token skips the signature check; <c>exp</c>/<c>nbf</c> are still checked on every
+    /// call. Oldest go first when full. 0 turns the cache off. Default 10 000.
+    /// </summary>
+    public int SubjectValidationCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long a checked signature is trusted before the token's signature is checked again against the zone's current
+    /// JWKS (bounding how long a rotated-out or revoked key keeps working); never beyond the token's own expiry.
+    /// <see cref="TimeSpan.Zero"/> turns the cache off. Default 5 minutes.
+    /// </summary>
+    public TimeSpan SubjectValidationCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"KeycardOptions {{ ZoneUrl = {ZoneUrl}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(not set)" : "***")}, " +
-        $"ExchangeTimeout = {ExchangeTimeout}, DefaultTokenLifetime = {DefaultTokenLifetime}, ExpirySkew = {ExpirySkew}, CacheSizeLimit = {CacheSizeLimit}, ClockSkew = {ClockSkew} }}";
+        $"ExchangeTimeout = {ExchangeTimeout}, DefaultTokenLifetime = {DefaultTokenLifetime}, ExpirySkew = {ExpirySkew}, CacheSizeLimit = {CacheSizeLimit}, ClockSkew = {ClockSkew}, " +
+        $"SubjectValidationCacheSize = {SubjectValidationCacheSize}, SubjectValidationCacheDuration = {SubjectValidationCacheDuration} }}";
 }

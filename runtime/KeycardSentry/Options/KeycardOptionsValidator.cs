@@ -61,6 +61,16 @@ internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
             failures.Add("Keycard:CacheSizeLimit must be at least 1.");
         }
 
+        if (options.SubjectValidationCacheSize < 0)
+        {
+            failures.Add($"Keycard:SubjectValidationCacheSize must not be negative (got {options.SubjectValidationCacheSize}); 0 turns the subject validation cache off.");
+        }
+
+        if (options.SubjectValidationCacheDuration < TimeSpan.Zero)
+        {
+            failures.Add($"Keycard:SubjectValidationCacheDuration must not be negative (got {options.SubjectValidationCacheDuration}); 00:00:00 turns the subject validation cache off.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

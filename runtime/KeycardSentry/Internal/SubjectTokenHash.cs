@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>
+/// The SHA-256 of a subject token's UTF-8 bytes, held as four words so it can key a dictionary without a byte array
+/// per lookup. Equality compares all 32 bytes; <see cref="FixedTimeEquals"/> is the comparison to use before trusting a
+/// match. <see cref="ToString"/> prints nothing of the hash.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly struct SubjectTokenHash : IEquatable<SubjectTokenHash>
+{
+    public const int Size = 32;
+
+    // Tokens up to this many UTF-8 bytes are hashed from a stack buffer; longer ones from a pooled array, wiped after.
+    private const int StackLimit = 2048;
+
+    private readonly ulong _w0;
+    private readonly ulong _w1;
+    private readonly ulong _w2;
+    private readonly ulong _w3;
+
+    public static SubjectTokenHash Compute(string token)
+    {
+        var length = Encoding.UTF8.GetByteCount(token);
+        byte[]? rented = null;
+        var buffer = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(token, buffer);
+            Span<byte> digest = stackalloc byte[Size];
+            SHA256.HashData(buffer[..written], digest);
+            return MemoryMarshal.Read<SubjectTokenHash>(digest);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                // The pool is shared with unrelated code: do not leave the token's bytes behind.
+                CryptographicOperations.ZeroMemory(rented.AsSpan(0, length));
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Compares the two hashes in constant time.</summary>
+    public static bool FixedTimeEquals(in SubjectTokenHash left, in SubjectTokenHash right) =>
+        CryptographicOperations.FixedTimeEquals(
+            MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in left)),
+            MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in right)));
+
+    /// <summary>The lower-case hex of the hash, as used in <c>token:{sha256-hex}</c> binding keys.</summary>
+    public string ToHexLower() => Convert.ToHexStringLower(MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in this)));
+
+    public bool Equals(SubjectTokenHash other) => _w0 == other._w0 && _w1 == other._w1 && _w2 == other._w2 && _w3 == other._w3;
+
+    public override bool Equals(object? obj) => obj is SubjectTokenHash other && Equals(other);
+
+    // HashCode is seeded per process, so bucket placement is not predictable from the token.
+    public override int GetHashCode() => HashCode.Combine(_w0, _w1, _w2, _w3);
+
+    public override string ToString() => nameof(SubjectTokenHash);
+}

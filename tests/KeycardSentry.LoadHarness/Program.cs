@@ -1,0 +1,120 @@
+// Load harness: proves (or disproves) the claim that KeycardSentry's token cache, and its Orleans form across app
+// instances, turn "one Keycard exchange per Sentry call" into "about one exchange per user". Everything runs in this
+// process on 127.0.0.1: a local Keycard zone (with a configurable round-trip latency), a Sentry stand-in, the app
+// instances and, for the orleans mode, real silo hosts with localhost clustering. Prints a Markdown table.
+//   dotnet run -c Release --project tests/KeycardSentry.LoadHarness -- --users 200 --calls 20
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using KeycardSentry.LoadHarness;
+using KeycardSentry.Testing;
+
+var options = HarnessOptions.Parse(args, out var error);
+if (options is null)
+{
+    if (error is not null)
+    {
+        Console.Error.WriteLine("error: " + error);
+    }
+
+    Console.Error.WriteLine(HarnessOptions.Usage);
+    return error is null ? 0 : 2;
+}
+
+// The harness fires many concurrent requests at once; do not let the thread pool's slow ramp-up dominate the numbers.
+ThreadPool.GetMinThreads(out var workers, out var io);
+ThreadPool.SetMinThreads(Math.Max(workers, options.Concurrency), io);
+
+await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { ExchangeLatency = TimeSpan.FromMilliseconds(options.LatencyMs) });
+await using var sentry = await LocalSentryApi.StartAsync(zone);
+sentry.ResponseLatency = TimeSpan.FromMilliseconds(options.SentryLatencyMs);
+
+var users = Enumerable.Range(0, options.Users).Select(i => "user" + i.ToString("D5", CultureInfo.InvariantCulture)).ToArray();
+var subjects = users.Select(u => zone.MintSubjectToken(u, TimeSpan.FromHours(2))).ToArray();
+
+#if DEBUG
+Console.WriteLine("> WARNING: Debug build; run with -c Release for numbers worth quoting.");
+#endif
+Console.WriteLine(
+    $"> {options.Users} users x {options.Calls} calls = {options.Users * options.Calls} GetOrganizationAsync calls per mode, " +
+    $"concurrency {options.Concurrency}, {options.Instances} app instances (multi modes), {options.Silos} silos (orleans), " +
+    $"Keycard latency {options.LatencyMs} ms, Sentry latency {options.SentryLatencyMs} ms; " +
+    $"{Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC.");
+Console.WriteLine();
+
+var results = new List<ModeResult>();
+foreach (var mode in options.Modes)
+{
+    Console.Error.WriteLine($"running {mode} ...");
+    results.Add(await RunModeAsync(mode));
+}
+
+Console.WriteLine("| mode | instances | users | calls | exchanges at zone | exchanges/user | wall (s) | calls/s | p50 (ms) | p95 (ms) | p99 (ms) | alloc/call (B) | CPU/call (µs) | errors |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+foreach (var r in results)
+{
+    var calls = r.TimedOut ? $"{r.Completed}/{r.Calls} (timed out)" : r.Calls.ToString(CultureInfo.InvariantCulture);
+    var errors = r.WrongUser > 0 ? $"{r.Errors} + {r.WrongUser} wrong user" : r.Errors.ToString(CultureInfo.InvariantCulture);
+    Console.WriteLine(string.Create(
+        CultureInfo.InvariantCulture,
+        $"| {r.Mode} | {r.Instances} | {r.Users} | {calls} | {r.Exchanges} | {(double)r.Exchanges / r.Users:0.00} | {r.Wall.TotalSeconds:0.00} | " +
+        $"{r.Completed / r.Wall.TotalSeconds:0} | {r.P50Ms:0.00} | {r.P95Ms:0.00} | {r.P99Ms:0.00} | {r.AllocatedBytesPerCall:0} | {r.CpuMicrosecondsPerCall:0} | {errors} |"));
+}
+
+Console.WriteLine();
+Console.WriteLine("> alloc/call and CPU/call are process-wide (GC.GetTotalAllocatedBytes and process CPU time, delta / calls): they include the in-process Kestrel stand-ins and, for orleans, the silos.");
+foreach (var r in results.Where(r => r.FirstError is not null))
+{
+    Console.WriteLine($"> {r.Mode}: first error: {r.FirstError}");
+}
+
+return results.Any(r => r.Errors > 0 || r.WrongUser > 0 || r.TimedOut) ? 1 : 0;
+
+async Task<ModeResult> RunModeAsync(string mode)
+{
+    var instances = new List<AppInstance>();
+    LocalSiloCluster? cluster = null;
+    try
+    {
+        switch (mode)
+        {
+            case "naive":
+                instances.Add(await AppInstance.StartNaiveAsync(zone, sentry.BaseUrl));
+                break;
+            case "inprocess":
+                instances.Add(await AppInstance.StartInProcessAsync(zone, sentry.BaseUrl));
+                break;
+            case "inprocess-multi":
+                for (var i = 0; i < options.Instances; i++)
+                {
+                    instances.Add(await AppInstance.StartInProcessAsync(zone, sentry.BaseUrl));
+                }
+
+                break;
+            case "orleans":
+                cluster = await LocalSiloCluster.StartAsync(zone, options.Silos);
+                for (var i = 0; i < options.Instances; i++)
+                {
+                    instances.Add(await AppInstance.StartOrleansClientAsync(cluster, sentry.BaseUrl));
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException("unknown mode " + mode);
+        }
+
+        return await ModeRunner.RunAsync(mode, instances, zone, users, subjects, options);
+    }
+    finally
+    {
+        foreach (var instance in instances)
+        {
+            await instance.DisposeAsync();
+        }
+
+        if (cluster is not null)
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+}
