@@ -61,6 +61,11 @@ builder.UseOrleans(silo =>
         silo.AddDashboard();
     }
 
+    if (settings.Tls is { } tls)
+    {
+        silo.UseKeycardClusterTls(tls);
+    }
+
     silo.AddKeycardTokenGrains(builder.Configuration.GetSection("Keycard"));
 });
 
@@ -75,7 +80,12 @@ await app.StartAsync();
 
 var http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{settings.HttpBindAddress}:{settings.HttpPort}";
 var zone = settings.ZoneUrl is { } z ? z.GetLeftPart(UriPartial.Authority) : "NOT CONFIGURED (set Keycard__ZoneUrl, Keycard__ClientId, Keycard__ClientSecret)";
-Console.WriteLine($"KeycardSentry silo started: cluster {settings.ClusterId}/{settings.ServiceId}, mode {settings.Mode}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}, Keycard zone {zone}.");
+Console.WriteLine($"KeycardSentry silo started: cluster {settings.ClusterId}/{settings.ServiceId}, mode {settings.Mode}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}, cluster TLS {(settings.Tls is null ? "off" : "on")}, Keycard zone {zone}.");
+if (settings.Tls is { } tlsOptions)
+{
+    Console.WriteLine($"KeycardSentry silo cluster TLS: {tlsOptions.Describe()}.");
+}
+
 Console.WriteLine($"KeycardSentry silo HTTP: {http}/health{(settings.Dashboard ? $", dashboard {http}/dashboard" : string.Empty)}. Stop with Ctrl+C or SIGTERM.");
 
 await app.WaitForShutdownAsync();

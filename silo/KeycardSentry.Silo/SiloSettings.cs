@@ -1,4 +1,5 @@
 using System.Net;
+using KeycardSentry.Orleans;
 using Microsoft.Extensions.Configuration;
 
 namespace KeycardSentry.Silo;
@@ -15,10 +16,14 @@ internal sealed record SiloSettings(
     int HttpPort,
     IPAddress HttpBindAddress,
     bool Dashboard,
-    Uri? ZoneUrl)
+    Uri? ZoneUrl,
+    KeycardClusterTlsOptions? Tls)
 {
     /// <summary>Reads and checks the settings; every problem names its key (and the environment variable spelling).</summary>
-    public static SiloSettings? Read(IConfiguration configuration, List<string> errors)
+    /// <param name="configuration">The app's configuration.</param>
+    /// <param name="errors">Receives one message per problem.</param>
+    /// <param name="time">The clock a TLS certificate's validity is checked against; default the system clock.</param>
+    public static SiloSettings? Read(IConfiguration configuration, List<string> errors, TimeProvider? time = null)
     {
         var cluster = configuration.GetSection("Cluster");
         var silo = configuration.GetSection("Silo");
@@ -61,11 +66,14 @@ internal sealed record SiloSettings(
         }
 
         var zone = ReadZone(keycard, errors);
+
+        // On when Cluster:Tls:CertificatePath is set; loads the certificate now so a bad path or password stops startup.
+        var tls = KeycardClusterTlsOptions.Read(cluster.GetSection("Tls"), forSilo: true, errors, time);
         var clusterId = cluster["ClusterId"] is { Length: > 0 } id ? id : "keycardsentry";
         var serviceId = cluster["ServiceId"] is { Length: > 0 } sid ? sid : "keycardsentry";
         return errors.Count > 0
             ? null
-            : new SiloSettings(mode, redis, clusterId, serviceId, siloPort, gatewayPort, advertised, httpPort, bind, dashboard, zone);
+            : new SiloSettings(mode, redis, clusterId, serviceId, siloPort, gatewayPort, advertised, httpPort, bind, dashboard, zone, tls);
     }
 
     private static Uri? ReadZone(IConfiguration keycard, List<string> errors)

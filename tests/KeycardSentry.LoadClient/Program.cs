@@ -2,10 +2,13 @@
 // user at once, in rounds; prints one JSON line per round and a summary line. It holds no Keycard credentials: the
 // silos exchange. Usage:
 //   KeycardSentry.LoadClient --users users.json [--calls 5] [--rounds 1] [--until-stopped] [--stop-file path] [--interval-ms 0]
-//     [--resource https://sentry.io/api/0] [--scopes "org:read project:read"]
+//     [--resource https://sentry.io/api/0] [--scopes "org:read project:read"] [--connect-attempts 5]
 // Cluster (configuration/environment): Cluster__Mode=Localhost|Redis, Cluster__RedisConnectionString,
-//   Cluster__ClusterId, Cluster__ServiceId, Cluster__GatewayPort (Localhost mode).
+//   Cluster__ClusterId, Cluster__ServiceId, Cluster__GatewayPort (Localhost mode); TLS as the silos:
+//   Cluster__Tls__CertificatePath (PKCS#12 file: on when set), Cluster__Tls__CertificatePassword,
+//   Cluster__Tls__TrustedThumbprints, Cluster__Tls__AllowAnyRemoteCertificate, Cluster__Tls__TargetHost.
 // With --until-stopped it keeps running rounds until a line arrives on stdin or the stop file exists.
+// Exit codes: 0 done, 2 usage or configuration error, 3 could not connect to the cluster (e.g. TLS refused).
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KeycardSentry;
@@ -19,7 +22,7 @@ using Orleans.Configuration;
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: KeycardSentry.LoadClient --users <file.json> [--calls N] [--rounds N] [--until-stopped] [--stop-file path] [--interval-ms N] [--resource uri] [--scopes \"a b\"]");
+    Console.Error.WriteLine("usage: KeycardSentry.LoadClient --users <file.json> [--calls N] [--rounds N] [--until-stopped] [--stop-file path] [--interval-ms N] [--resource uri] [--scopes \"a b\"] [--connect-attempts N]");
     return 2;
 }
 
@@ -27,6 +30,19 @@ var users = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.Re
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var cluster = builder.Configuration.GetSection("Cluster");
+var tlsErrors = new List<string>();
+var tls = KeycardClusterTlsOptions.Read(cluster.GetSection("Tls"), forSilo: false, tlsErrors);
+if (tlsErrors.Count > 0)
+{
+    foreach (var error in tlsErrors)
+    {
+        Console.Error.WriteLine($"KeycardSentry load client: configuration error: {error}");
+    }
+
+    return 2;
+}
+
+Console.Error.WriteLine($"KeycardSentry load client: cluster TLS {(tls is null ? "off" : "on, " + tls.Describe())}.");
 builder.UseOrleansClient(client =>
 {
     var clusterId = cluster["ClusterId"] is { Length: > 0 } id ? id : "keycardsentry";
@@ -44,13 +60,30 @@ builder.UseOrleansClient(client =>
     {
         client.UseLocalhostClustering(int.TryParse(cluster["GatewayPort"], out var port) ? port : 30000, serviceId, clusterId);
     }
+
+    if (tls is not null)
+    {
+        client.UseKeycardClusterTls(tls);
+    }
+
+    // Bounded: a client the gateway refuses (wrong TLS settings, wrong cluster id) gives up instead of retrying forever.
+    client.Services.AddSingleton<IClientConnectionRetryFilter>(new BoundedConnectRetries(options.ConnectAttempts));
 });
 
 // The one line that routes tokens through the cluster; no Keycard client id or secret here.
 builder.Services.UseOrleansTokenCache();
 
 using var host = builder.Build();
-await host.StartAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    Console.Error.WriteLine($"KeycardSentry load client: cannot connect to the cluster after {options.ConnectAttempts} attempt(s): {ex.GetType().Name}: {ex.Message}");
+    return 3;
+}
+
 var provider = host.Services.GetRequiredService<IKeycardTokenProvider>();
 
 var stop = new CancellationTokenSource();
@@ -123,13 +156,13 @@ static async Task<RoundResult> RunRoundAsync(IKeycardTokenProvider provider, Dic
     }
 }
 
-internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool UntilStopped, string? StopFile, string Resource, string[] Scopes, int IntervalMs)
+internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool UntilStopped, string? StopFile, string Resource, string[] Scopes, int IntervalMs, int ConnectAttempts)
 {
     public static LoadOptions? Parse(string[] args)
     {
         string? users = null, stopFile = null, resource = "https://sentry.io/api/0";
         string[] scopes = [];
-        int calls = 5, rounds = 1, intervalMs = 0;
+        int calls = 5, rounds = 1, intervalMs = 0, connectAttempts = 5;
         var untilStopped = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -141,6 +174,7 @@ internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool
                 case "--rounds": rounds = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--until-stopped": untilStopped = true; break;
                 case "--interval-ms": intervalMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--connect-attempts": connectAttempts = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--stop-file": stopFile = Next(); untilStopped = true; break;
                 case "--resource": resource = Next(); break;
                 case "--scopes": scopes = Next().Split(' ', StringSplitOptions.RemoveEmptyEntries); break;
@@ -150,7 +184,7 @@ internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool
             }
         }
 
-        return users is null ? null : new LoadOptions(users, Math.Max(1, calls), Math.Max(1, rounds), untilStopped, stopFile, resource, scopes, Math.Max(0, intervalMs));
+        return users is null ? null : new LoadOptions(users, Math.Max(1, calls), Math.Max(1, rounds), untilStopped, stopFile, resource, scopes, Math.Max(0, intervalMs), Math.Max(1, connectAttempts));
     }
 }
 
@@ -235,4 +269,13 @@ internal sealed class Totals
         ["failures"] = Failures,
         ["fingerprints"] = new JsonObject(_fingerprints.Select(kv => KeyValuePair.Create<string, JsonNode?>(kv.Key, string.Join(',', kv.Value)))),
     };
+}
+
+/// <summary>Lets the client retry connecting a fixed number of times in all.</summary>
+internal sealed class BoundedConnectRetries(int attempts) : IClientConnectionRetryFilter
+{
+    private int _failed;
+
+    public Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken) =>
+        Task.FromResult(Interlocked.Increment(ref _failed) < attempts);
 }

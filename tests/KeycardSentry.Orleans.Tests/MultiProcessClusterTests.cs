@@ -148,7 +148,7 @@ public sealed class MultiProcessClusterTests
         return process;
     }
 
-    private static string BuildOutput(string key)
+    internal static string BuildOutput(string key)
     {
         var path = typeof(MultiProcessClusterTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
         Assert.True(File.Exists(path), $"{path} is missing: build the test project (it builds the silo and load client).");
@@ -160,7 +160,7 @@ public sealed class MultiProcessClusterTests
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

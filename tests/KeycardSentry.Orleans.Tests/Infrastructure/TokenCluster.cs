@@ -24,9 +24,14 @@ internal sealed class TokenCluster : IAsyncDisposable
         LocalKeycardZone zone,
         short silos = 2,
         FakeTimeProvider? time = null,
-        Action<KeycardTokenGrainOptions>? configure = null)
+        Action<KeycardTokenGrainOptions>? configure = null,
+        KeycardClusterTlsOptions? siloTls = null,
+        KeycardClusterTlsOptions? clientTls = null,
+        Action<IClientBuilder>? configureClient = null,
+        bool connectClient = true)
     {
         var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.InitializeClientOnDeploy = connectClient;
         builder.ConfigureSilo((_, silo) =>
         {
             if (time is not null)
@@ -35,11 +40,26 @@ internal sealed class TokenCluster : IAsyncDisposable
                 silo.Services.AddSingleton<TimeProvider>(time);
             }
 
+            if (siloTls is not null)
+            {
+                silo.UseKeycardClusterTls(siloTls);
+            }
+
             KeycardWiring.AddZone(silo.Services, zone);
             silo.AddKeycardTokenGrains(configure);
             silo.Services.UseOrleansTokenCache();
         });
         builder.ConfigureClientHost(host => host.Services.UseOrleansTokenCache());
+        if (clientTls is not null)
+        {
+            builder.ConfigureClient(client => client.UseKeycardClusterTls(clientTls));
+        }
+
+        if (configureClient is not null)
+        {
+            builder.ConfigureClient(configureClient);
+        }
+
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new TokenCluster(cluster);

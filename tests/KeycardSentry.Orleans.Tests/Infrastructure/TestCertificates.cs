@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace KeycardSentry.Orleans.Tests.Infrastructure;
+
+/// <summary>Self-signed certificates written as password-protected PKCS#12 files in a temporary folder, deleted on dispose.</summary>
+internal sealed class TestCertificates : IDisposable
+{
+    public const string ClusterHost = "cluster.keycardsentry.test";
+
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("keycardsentry-tls-");
+    private readonly List<X509Certificate2> _loaded = [];
+
+    public string Folder => _folder.FullName;
+
+    /// <summary>Creates a certificate and its .pfx file; returns the path and SHA-256 thumbprint.</summary>
+    public (string Path, string Sha256) Create(
+        string name,
+        string password,
+        string host = ClusterHost,
+        DateTimeOffset? notBefore = null,
+        DateTimeOffset? notAfter = null,
+        bool serverAuth = true,
+        bool clientAuth = true)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(host);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        var usages = new OidCollection();
+        if (serverAuth)
+        {
+            usages.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+        }
+
+        if (clientAuth)
+        {
+            usages.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+        }
+
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, critical: false));
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(notBefore ?? now.AddMinutes(-5), notAfter ?? now.AddDays(1));
+        var path = System.IO.Path.Combine(Folder, name + ".pfx");
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, password));
+        return (path, certificate.GetCertHashString(HashAlgorithmName.SHA256));
+    }
+
+    /// <summary>Options for a certificate created by <see cref="Create"/>, pinned to <paramref name="trusted"/>.</summary>
+    public KeycardClusterTlsOptions Options(string path, string password, params string[] trusted)
+    {
+        var options = new KeycardClusterTlsOptions { Certificate = Load(path, password) };
+        foreach (var thumbprint in trusted)
+        {
+            options.TrustedThumbprints.Add(thumbprint);
+        }
+
+        return options;
+    }
+
+    public X509Certificate2 Load(string path, string password)
+    {
+        var certificate = KeycardClusterTlsOptions.LoadCertificate(path, password);
+        _loaded.Add(certificate);
+        return certificate;
+    }
+
+    public void Dispose()
+    {
+        foreach (var certificate in _loaded)
+        {
+            certificate.Dispose();
+        }
+
+        _folder.Delete(recursive: true);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KeycardSentry.Orleans.Tests.Infrastructure;
+using KeycardSentry.Testing;
+
+namespace KeycardSentry.Orleans.Tests;
+
+/// <summary>The built silo and load client as processes: TLS configuration errors, and a TLS cluster used for real.</summary>
+public sealed class SiloTlsProcessTests
+{
+    private const string Password = "process-test-pfx-password";
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Silo_MissingCertificateFile_ExitsWithCode2_NamingTheKey()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "cluster.pfx");
+        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        {
+            ["Cluster__Tls__CertificatePath"] = missing,
+            ["Cluster__Tls__CertificatePassword"] = Password,
+        }));
+
+        Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
+        var error = Assert.Single(silo.Lines, l => l.Contains("configuration error", StringComparison.Ordinal));
+        Assert.Contains("Cluster:Tls:CertificatePath (Cluster__Tls__CertificatePath)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(silo.Lines, l => l.Contains(Password, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Silo_WrongPassword_ExitsWithCode2_WithoutPrintingIt()
+    {
+        using var certificates = new TestCertificates();
+        var (path, _) = certificates.Create("silo", Password);
+        const string wrong = "not-the-pfx-password";
+        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        {
+            ["Cluster__Tls__CertificatePath"] = path,
+            ["Cluster__Tls__CertificatePassword"] = wrong,
+        }));
+
+        Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
+        Assert.Contains(silo.Lines, l => l.Contains("Cluster:Tls:CertificatePassword", StringComparison.Ordinal));
+        Assert.DoesNotContain(silo.Lines, l => l.Contains(wrong, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TlsSilo_ServesTlsLoadClient_AndRefusesAPlainOne()
+    {
+        using var certificates = new TestCertificates();
+        var (siloPath, siloThumbprint) = certificates.Create("silo", Password);
+        var (clientPath, clientThumbprint) = certificates.Create("client", Password, serverAuth: false);
+        await using var zone = await LocalKeycardZone.StartAsync();
+        var users = Enumerable.Range(0, 5).ToDictionary(i => $"tls-proc-user{i}", i => zone.MintSubjectToken($"tls-proc-user{i}"));
+        var usersFile = Path.Combine(certificates.Folder, "users.json");
+        await File.WriteAllTextAsync(usersFile, JsonSerializer.Serialize(users), Ct);
+        var gatewayPort = MultiProcessClusterTests.FreePort().ToString();
+        var clusterId = "tls-" + Guid.NewGuid().ToString("N")[..8];
+
+        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        {
+            ["Cluster__SiloPort"] = MultiProcessClusterTests.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = gatewayPort,
+            ["Cluster__ClusterId"] = clusterId,
+            ["Cluster__Tls__CertificatePath"] = siloPath,
+            ["Cluster__Tls__CertificatePassword"] = Password,
+            ["Cluster__Tls__TrustedThumbprints"] = $"{siloThumbprint},{clientThumbprint}",
+            ["Keycard__ZoneUrl"] = zone.ZoneUrl.ToString(),
+            ["Keycard__ClientId"] = zone.ClientId,
+            ["Keycard__ClientSecret"] = zone.ClientSecret,
+        }));
+        await silo.WaitForLineAsync(l => l.StartsWith("KeycardSentry silo HTTP:", StringComparison.Ordinal), Bound, cancellationToken: Ct);
+        Assert.Contains(silo.Lines, l => l.StartsWith("KeycardSentry silo started:", StringComparison.Ordinal) && l.Contains("cluster TLS on", StringComparison.Ordinal));
+        Assert.Contains(silo.Lines, l => l.Contains("pinned to 2 SHA-256 thumbprint(s)", StringComparison.Ordinal));
+        Assert.DoesNotContain(silo.Lines, l => l.Contains(Password, StringComparison.Ordinal));
+
+        var client = new Dictionary<string, string>
+        {
+            ["Cluster__Mode"] = "Localhost",
+            ["Cluster__GatewayPort"] = gatewayPort,
+            ["Cluster__ClusterId"] = clusterId,
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+        await using (var tlsClient = ChildProcess.Start("tls-client", "dotnet", [MultiProcessClusterTests.BuildOutput("LoadClientDll"), "--users", usersFile, "--calls", "2"], new Dictionary<string, string>(client)
+        {
+            ["Cluster__Tls__CertificatePath"] = clientPath,
+            ["Cluster__Tls__CertificatePassword"] = Password,
+            ["Cluster__Tls__TrustedThumbprints"] = siloThumbprint,
+        }))
+        {
+            var (summary, _) = await tlsClient.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), Bound, cancellationToken: Ct);
+            Assert.Equal(0, await tlsClient.WaitForExitAsync(Bound, Ct));
+            var json = JsonNode.Parse(summary)!;
+            Assert.Equal(users.Count * 2, json["successes"]!.GetValue<int>());
+            Assert.Equal(0, json["failures"]!.GetValue<int>());
+            Assert.Contains(tlsClient.Lines, l => l.Contains("cluster TLS on", StringComparison.Ordinal));
+        }
+
+        Assert.All(users.Keys, u => Assert.Equal(1, zone.ExchangeCount(u)));
+
+        // Same gateway, no TLS: the client cannot start, and asks the zone for nothing.
+        await using var plainClient = ChildProcess.Start("plain-client", "dotnet", [MultiProcessClusterTests.BuildOutput("LoadClientDll"), "--users", usersFile, "--calls", "1", "--connect-attempts", "1"], client);
+        Assert.Equal(3, await plainClient.WaitForExitAsync(Bound, Ct));
+        Assert.Contains(plainClient.Lines, l => l.Contains("cannot connect to the cluster", StringComparison.Ordinal));
+        Assert.DoesNotContain(plainClient.Lines, l => l.Contains("\"summary\":true", StringComparison.Ordinal));
+        Assert.Equal(users.Count, zone.TotalExchanges);
+        TestContext.Current.TestOutputHelper?.WriteLine($"plain client: {plainClient.Tail(5)}");
+
+        silo.Signal(15);
+        Assert.Equal(0, await silo.WaitForExitAsync(Bound, Ct));
+    }
+
+    private static Dictionary<string, string> SiloEnvironment(Dictionary<string, string> extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Cluster__Mode"] = "Localhost",
+            ["Cluster__ClusterId"] = "tls-" + Guid.NewGuid().ToString("N")[..8],
+            ["Silo__HttpPort"] = "0",
+            ["Silo__Dashboard"] = "false",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+}
