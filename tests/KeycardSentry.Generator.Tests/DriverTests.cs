@@ -108,7 +108,7 @@ public sealed class DriverTests
         Assert.Equal("_24h", byJson["24h"].Name);
         Assert.Equal("Class", byJson["class"].Name);
 
-        Assert.Equal("bool", byJson["isGlobal"].Type.ToDisplayString());               // required, not nullable value type
+        Assert.Equal("bool?", byJson["isGlobal"].Type.ToDisplayString());              // required value type: nullable too (absent → null)
         Assert.Equal("bool?", byJson["is_global"].Type.ToDisplayString());
         Assert.Equal("string?", byJson["id"].Type.ToDisplayString());                  // required reference: still lenient
         Assert.Equal("System.DateTimeOffset?", byJson["dateCreated"].Type.ToDisplayString());

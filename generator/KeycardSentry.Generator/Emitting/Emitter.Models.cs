@@ -22,7 +22,7 @@ internal static partial class Emitter
             w.OpenBlock($"public sealed partial class {type.Name}");
             foreach (var property in type.Properties)
             {
-                w.Doc("summary", string.IsNullOrWhiteSpace(property.Description) ? $"JSON member \"{property.JsonName}\"." : property.Description);
+                w.Doc("summary", PropertySummary(property));
                 w.WriteLine($"[global::System.Text.Json.Serialization.JsonPropertyName({Naming.Literal(property.JsonName)})]");
                 w.WriteLine($"public {property.Type} {property.CsName} {{ get; set; }}");
                 w.WriteLine();
@@ -40,5 +40,17 @@ internal static partial class Emitter
 
         w.CloseBlock();
         return w.ToString();
+    }
+
+    private static string PropertySummary(PropertySpec property)
+    {
+        var summary = string.IsNullOrWhiteSpace(property.Description) ? $"JSON member \"{property.JsonName}\"." : property.Description!.Trim();
+        var presence = property.Presence switch
+        {
+            PropertyPresence.Required => "Required by the schema; null when the server omitted it.",
+            PropertyPresence.RequiredNullable => "Required by the schema, which allows null; null when the server sent null or omitted it.",
+            _ => null,
+        };
+        return presence is null ? summary : summary + "\n" + presence;
     }
 }

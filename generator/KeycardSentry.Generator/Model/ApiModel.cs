@@ -56,8 +56,24 @@ internal sealed record ModelClassSpec(
     bool KeepsUnknownProperties,
     string ExtensionDataName);
 
-/// <summary>A model property. <see cref="Type"/> is C# syntax including its nullable annotation.</summary>
-internal sealed record PropertySpec(string JsonName, string CsName, string Type, string? Description);
+/// <summary>
+/// A model property. <see cref="Type"/> is C# syntax including its nullable annotation (always nullable: null means
+/// absent or null on the wire). <see cref="Presence"/> is what the schema says, for the documentation.
+/// </summary>
+internal sealed record PropertySpec(string JsonName, string CsName, string Type, string? Description, PropertyPresence Presence);
+
+/// <summary>What a schema says about a property's presence.</summary>
+internal enum PropertyPresence
+{
+    /// <summary>Not in the schema's <c>required</c> list.</summary>
+    Optional,
+
+    /// <summary>Required and not nullable.</summary>
+    Required,
+
+    /// <summary>Required, and null is allowed.</summary>
+    RequiredNullable,
+}
 
 /// <summary>The scope catalog of a spec.</summary>
 internal sealed record ScopeCatalogSpec(

@@ -243,17 +243,23 @@ internal sealed class SchemaMapper
 
         var required = schema.Required ?? new HashSet<string>();
         var keepsUnknown = schema.AdditionalPropertiesAllowed;
-        var members = new List<(string JsonName, string Type, string? Description)>();
+        var members = new List<(string JsonName, string Type, string? Description, PropertyPresence Presence)>();
         var shape = new StringBuilder(keepsUnknown ? "{+" : "{-");
         foreach (var property in schema.Properties)
         {
             var propertyHint = nameHint + Naming.Pascal(property.Key);
             var mapped = MapCore(property.Value, propertyHint, $"property '{property.Key}' of {nameHint}", location, property.Key, owner: null);
 
-            // Lenient: Sentry's responses drift from the schema, so only required, non-nullable value types stay non-nullable.
-            var syntax = mapped.Type.IsValueType && required.Contains(property.Key) && !IsNullable(property.Value) ? mapped.Type.Syntax : mapped.Type.Nullable;
-            members.Add((property.Key, syntax, Read(property.Value, s => s.Description, null)));
-            shape.Append(property.Key).Append('\u0001').Append(syntax.EndsWith("?", StringComparison.Ordinal) ? "?" : "!").Append(mapped.Shape).Append('\u0002');
+            // Every property is nullable, value types too: Sentry omits fields its schemas call required, and a
+            // non-nullable value type would then read as default (0, false, 0001-01-01), which the caller cannot tell
+            // from a real value. The schema's word is kept in the property's documentation instead.
+            var presence = !required.Contains(property.Key)
+                ? PropertyPresence.Optional
+                : AllowsNull(property.Value) ? PropertyPresence.RequiredNullable : PropertyPresence.Required;
+            members.Add((property.Key, mapped.Type.Nullable, Read(property.Value, s => s.Description, null), presence));
+
+            // Presence is part of the structure: it changes the generated documentation.
+            shape.Append(property.Key).Append('\u0001').Append(PresenceMark(presence)).Append(mapped.Shape).Append('\u0002');
         }
 
         var key = shape.Append('}').ToString();
@@ -293,7 +299,7 @@ internal sealed class SchemaMapper
 
         var propertyNames = new HashSet<string>(StringComparer.Ordinal) { className };
         var properties = members
-            .Select(m => new PropertySpec(m.JsonName, Naming.Unique(Naming.Pascal(m.JsonName), propertyNames), m.Type, m.Description))
+            .Select(m => new PropertySpec(m.JsonName, Naming.Unique(Naming.Pascal(m.JsonName), propertyNames), m.Type, m.Description, m.Presence))
             .ToList();
         var extensionName = Naming.Unique("AdditionalProperties", propertyNames);
         _models.Add(new ModelClassSpec(className, Read(schema, s => s.Description, null), properties.ToEquatableArray(), keepsUnknown, extensionName));
@@ -378,6 +384,22 @@ internal sealed class SchemaMapper
     private static Mapped Primitive(string syntax, bool isValueType) => new(new TypeRef(syntax, isValueType), syntax);
 
     private static bool IsNullable(IOpenApiSchema? schema) => Read(schema, s => s.Type, null) is { } t && (t & JsonSchemaType.Null) != 0;
+
+    /// <summary>Whether the schema admits JSON null: a null type, or an anyOf/oneOf with a null member (3.1 style).</summary>
+    private static bool AllowsNull(IOpenApiSchema? schema) =>
+        IsNullable(schema)
+        || HasNullMember(Read(schema, s => s.AnyOf, null))
+        || HasNullMember(Read(schema, s => s.OneOf, null));
+
+    private static bool HasNullMember(IList<IOpenApiSchema>? members) =>
+        members is not null && members.Any(m => Read(m, s => s.Type, null) == JsonSchemaType.Null);
+
+    private static char PresenceMark(PropertyPresence presence) => presence switch
+    {
+        PropertyPresence.Required => '!',
+        PropertyPresence.RequiredNullable => '~',
+        _ => '?',
+    };
 
     /// <summary>Reads a schema member; a reference that resolves into a cycle (Microsoft.OpenApi throws) reads as <paramref name="fallback"/>.</summary>
     private static T Read<T>(IOpenApiSchema? schema, Func<IOpenApiSchema, T> read, T fallback)
