@@ -8,7 +8,7 @@ namespace KeycardSentry.Orleans;
 public sealed class TokenGrant
 {
     /// <summary>Creates a grant.</summary>
-    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType)
+    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt = null)
     {
         AccessToken = accessToken;
         TokenType = tokenType;
@@ -16,6 +16,7 @@ public sealed class TokenGrant
         Scopes = scopes;
         Fingerprint = fingerprint;
         IssuedTokenType = issuedTokenType;
+        SubjectExpiresAt = subjectExpiresAt;
     }
 
     /// <summary>The access token. Secret: never log it.</summary>
@@ -41,6 +42,14 @@ public sealed class TokenGrant
     /// <summary>RFC 8693 <c>issued_token_type</c>, when Keycard sent it.</summary>
     [Id(5)]
     public string? IssuedTokenType { get; }
+
+    /// <summary>
+    /// When the subject token the grain validated for this call expires (its <c>exp</c>), or null when unknown (an opaque
+    /// token). A client that keeps the grant (the near cache of <c>OrleansKeycardTokenProvider</c>) never serves it past
+    /// this instant: an expired subject token must go back to the grain, which refuses it.
+    /// </summary>
+    [Id(6)]
+    public DateTimeOffset? SubjectExpiresAt { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"TokenGrant {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes)}] }}";

@@ -56,6 +56,9 @@ builder.UseOrleans(silo =>
         }
     }
 
+    // Optional Cluster:ProbeTimeout / NumMissedProbesLimit / DeathVoteExpiration / TableRefreshTimeout / ResponseTimeout.
+    settings.FailureDetection.Apply(silo);
+
     if (settings.Dashboard)
     {
         silo.AddDashboard();
@@ -81,6 +84,11 @@ await app.StartAsync();
 var http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{settings.HttpBindAddress}:{settings.HttpPort}";
 var zone = settings.ZoneUrl is { } z ? z.GetLeftPart(UriPartial.Authority) : "NOT CONFIGURED (set Keycard__ZoneUrl, Keycard__ClientId, Keycard__ClientSecret)";
 Console.WriteLine($"KeycardSentry silo started: cluster {settings.ClusterId}/{settings.ServiceId}, mode {settings.Mode}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}, cluster TLS {(settings.Tls is null ? "off" : "on")}, Keycard zone {zone}.");
+if (settings.FailureDetection.Any)
+{
+    Console.WriteLine($"KeycardSentry silo failure detection: {settings.FailureDetection.Describe()}.");
+}
+
 if (settings.Tls is { } tlsOptions)
 {
     Console.WriteLine($"KeycardSentry silo cluster TLS: {tlsOptions.Describe()}.");

@@ -17,7 +17,8 @@ internal sealed record SiloSettings(
     IPAddress HttpBindAddress,
     bool Dashboard,
     Uri? ZoneUrl,
-    KeycardClusterTlsOptions? Tls)
+    KeycardClusterTlsOptions? Tls,
+    FailureDetectionSettings FailureDetection)
 {
     /// <summary>Reads and checks the settings; every problem names its key (and the environment variable spelling).</summary>
     /// <param name="configuration">The app's configuration.</param>
@@ -71,9 +72,10 @@ internal sealed record SiloSettings(
         var tls = KeycardClusterTlsOptions.Read(cluster.GetSection("Tls"), forSilo: true, errors, time);
         var clusterId = cluster["ClusterId"] is { Length: > 0 } id ? id : "keycardsentry";
         var serviceId = cluster["ServiceId"] is { Length: > 0 } sid ? sid : "keycardsentry";
+        var failureDetection = FailureDetectionSettings.Read(cluster, errors);
         return errors.Count > 0
             ? null
-            : new SiloSettings(mode, redis, clusterId, serviceId, siloPort, gatewayPort, advertised, httpPort, bind, dashboard, zone, tls);
+            : new SiloSettings(mode, redis, clusterId, serviceId, siloPort, gatewayPort, advertised, httpPort, bind, dashboard, zone, tls, failureDetection);
     }
 
     private static Uri? ReadZone(IConfiguration keycard, List<string> errors)

@@ -7,6 +7,9 @@
 //   Cluster__ClusterId, Cluster__ServiceId, Cluster__GatewayPort (Localhost mode); TLS as the silos:
 //   Cluster__Tls__CertificatePath (PKCS#12 file: on when set), Cluster__Tls__CertificatePassword,
 //   Cluster__Tls__TrustedThumbprints, Cluster__Tls__AllowAnyRemoteCertificate, Cluster__Tls__TargetHost.
+// Optional client timing (tests set them low to notice a killed silo fast): Cluster__ResponseTimeout (Orleans default
+//   00:00:30), Cluster__GatewayListRefreshPeriod (default 00:01:00). Near cache: Keycard__NearCache (default true),
+//   Keycard__NearCacheSize, Keycard__NearCacheMaxAge.
 // With --until-stopped it keeps running rounds until a line arrives on stdin or the stop file exists.
 // Exit codes: 0 done, 2 usage or configuration error, 3 could not connect to the cluster (e.g. TLS refused).
 using System.Text.Json;
@@ -66,6 +69,16 @@ builder.UseOrleansClient(client =>
         client.UseKeycardClusterTls(tls);
     }
 
+    if (ReadTime(cluster, "ResponseTimeout") is { } responseTimeout)
+    {
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+    }
+
+    if (ReadTime(cluster, "GatewayListRefreshPeriod") is { } gatewayRefresh)
+    {
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = gatewayRefresh);
+    }
+
     // Bounded: a client the gateway refuses (wrong TLS settings, wrong cluster id) gives up instead of retrying forever.
     client.Services.AddSingleton<IClientConnectionRetryFilter>(new BoundedConnectRetries(options.ConnectAttempts));
 });
@@ -85,6 +98,7 @@ catch (Exception ex) when (ex is not OperationCanceledException)
 }
 
 var provider = host.Services.GetRequiredService<IKeycardTokenProvider>();
+Console.Error.WriteLine($"KeycardSentry load client: near cache {(provider is OrleansKeycardTokenProvider { HasNearCache: true } ? "on" : "off")}.");
 
 var stop = new CancellationTokenSource();
 if (options.UntilStopped)
@@ -126,6 +140,13 @@ while ((options.UntilStopped && !stop.IsCancellationRequested) || (!options.Unti
 Console.WriteLine(totals.ToJson(round).ToJsonString());
 await host.StopAsync();
 return 0;
+
+static TimeSpan? ReadTime(IConfiguration section, string key) =>
+    section[key] is { Length: > 0 } text
+        ? TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
+            ? value
+            : throw new InvalidOperationException($"Cluster:{key} (Cluster__{key}) is '{text}': use a positive time span, e.g. 00:00:05.")
+        : null;
 
 static async Task<RoundResult> RunRoundAsync(IKeycardTokenProvider provider, Dictionary<string, string> users, LoadOptions options, int round)
 {

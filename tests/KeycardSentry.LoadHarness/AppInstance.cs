@@ -32,12 +32,15 @@ internal sealed class AppInstance : IAsyncDisposable
             builder.Services.Replace(ServiceDescriptor.Singleton<IKeycardTokenProvider, NoCacheTokenProvider>());
         });
 
-    /// <summary>An Orleans client app: <c>UseOrleansTokenCache</c> + <c>AddSentryApi</c>, no Keycard credentials.</summary>
-    public static Task<AppInstance> StartOrleansClientAsync(LocalSiloCluster cluster, Uri sentry) =>
+    /// <summary>
+    /// An Orleans client app: <c>UseOrleansTokenCache</c> + <c>AddSentryApi</c>, no Keycard credentials; with the
+    /// client-side near cache (the default) or without it (every call a grain call).
+    /// </summary>
+    public static Task<AppInstance> StartOrleansClientAsync(LocalSiloCluster cluster, Uri sentry, bool nearCache = true) =>
         StartAsync(sentry, builder =>
         {
             builder.UseOrleansClient(client => cluster.ConfigureClient(client));
-            builder.Services.UseOrleansTokenCache();
+            builder.Services.UseOrleansTokenCache(o => o.NearCache = nearCache);
         });
 
     internal static void AddZone(IServiceCollection services, LocalKeycardZone zone) =>

@@ -5,7 +5,7 @@ namespace KeycardSentry.LoadHarness;
 /// <summary>Command-line settings; every one bounded so a run stays bounded in count and time.</summary>
 internal sealed class HarnessOptions
 {
-    public static readonly string[] AllModes = ["naive", "inprocess", "inprocess-multi", "orleans"];
+    public static readonly string[] AllModes = ["naive", "inprocess", "inprocess-multi", "orleans", "orleans-no-near"];
 
     public int Users { get; private set; } = 200;
 
@@ -27,7 +27,7 @@ internal sealed class HarnessOptions
 
     public const string Usage =
         "usage: KeycardSentry.LoadHarness [--users 200] [--calls 20] [--concurrency 64] [--instances 4] [--silos 2]\n" +
-        "         [--latency-ms 20] [--sentry-latency-ms 0] [--max-seconds 60] [--modes naive,inprocess,inprocess-multi,orleans]\n" +
+        "         [--latency-ms 20] [--sentry-latency-ms 0] [--max-seconds 60] [--modes naive,inprocess,inprocess-multi,orleans,orleans-no-near]\n" +
         "  users x calls GetOrganizationAsync calls per mode, at most `concurrency` in flight; `latency-ms` is added to every\n" +
         "  Keycard token response (a real zone round trip), `sentry-latency-ms` to every Sentry response. A mode that runs\n" +
         "  longer than max-seconds is cancelled and reported as such.";

@@ -91,11 +91,11 @@ async Task<ModeResult> RunModeAsync(string mode)
                 }
 
                 break;
-            case "orleans":
+            case "orleans" or "orleans-no-near":
                 cluster = await LocalSiloCluster.StartAsync(zone, options.Silos);
                 for (var i = 0; i < options.Instances; i++)
                 {
-                    instances.Add(await AppInstance.StartOrleansClientAsync(cluster, sentry.BaseUrl));
+                    instances.Add(await AppInstance.StartOrleansClientAsync(cluster, sentry.BaseUrl, nearCache: mode == "orleans"));
                 }
 
                 break;

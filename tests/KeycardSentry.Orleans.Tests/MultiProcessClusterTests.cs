@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using KeycardSentry.Orleans.Tests.Infrastructure;
 using KeycardSentry.Testing;
 
@@ -10,127 +11,142 @@ namespace KeycardSentry.Orleans.Tests;
 
 /// <summary>
 /// Real processes: redis-server, two KeycardSentry.Silo processes clustered through it and two LoadClient processes,
-/// all asking for the same 50 users against a local zone; then one silo gets SIGTERM mid-run.
+/// all asking for the same 50 users against a local zone; then one silo leaves: gracefully (SIGTERM), or killed
+/// (SIGKILL) with failure detection tuned down through the silo's <c>Cluster:*</c> keys.
 /// </summary>
-public sealed class MultiProcessClusterTests
+public sealed partial class MultiProcessClusterTests
 {
     private const int SigTerm = 15;
     private const int Users = 50;
     private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(60);
+
+    // After SIGKILL: how long the cluster may take to declare the silo dead and serve every user again.
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(90);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task TwoSilosTwoClients_FiftyUsers_FiftyExchanges_AndClientsSurviveASiloLeaving()
     {
-        var redisServer = FindOnPath("redis-server");
-        if (redisServer is null)
+        await using var deployment = await Deployment.StartAsync(fastFailureDetection: false);
+
+        // One client with the near cache (the default), one without (every call a grain call).
+        var client1 = deployment.StartClient("client-1", nearCache: true);
+        var client2 = deployment.StartClient("client-2", nearCache: false);
+        var (round1, _) = await client1.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
+        var (round2, _) = await client2.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
+
+        // Both clients, both silos, 50 users: one exchange per user in the whole cluster.
+        var zone = deployment.Zone;
+        Assert.Equal(Users, zone.TotalExchanges);
+        Assert.All(deployment.Users.Keys, u => Assert.Equal(1, zone.ExchangeCount(u)));
+        Assert.Equal(Fingerprints(round1), Fingerprints(round2));
+
+        // One silo leaves gracefully (SIGTERM): it exits 0, and the clients' later rounds all succeed.
+        var siloA = deployment.SiloA;
+        siloA.Signal(SigTerm);
+        Assert.Equal(0, await siloA.WaitForExitAsync(StartBound, Ct));
+        Assert.Contains(siloA.Lines, l => l.Contains("KeycardSentry silo stopped.", StringComparison.Ordinal));
+        var mark1 = client1.Lines.Count;
+        var mark2 = client2.Lines.Count;
+
+        // The first round after the mark may have started before the silo left; require two clean rounds after it.
+        var (_, next1) = await client1.WaitForLineAsync(IsCleanRound, StartBound, mark1, Ct);
+        await client1.WaitForLineAsync(IsCleanRound, StartBound, next1 + 1, Ct);
+        var (_, next2) = await client2.WaitForLineAsync(IsCleanRound, StartBound, mark2, Ct);
+        await client2.WaitForLineAsync(IsCleanRound, StartBound, next2 + 1, Ct);
+
+        // Grains of the leaving silo were reactivated on the other one: at most one extra exchange per user.
+        Assert.InRange(zone.TotalExchanges, Users, 2 * Users);
+        Assert.All(deployment.Users.Keys, u => Assert.InRange(zone.ExchangeCount(u), 1, 2));
+        TestContext.Current.TestOutputHelper?.WriteLine($"exchanges: {Users} users, 2 silos, 2 clients -> {Users} before SIGTERM, {zone.TotalExchanges} after one silo left");
+
+        await StopClientsAsync(client1, client2);
+        deployment.SiloB.Signal(SigTerm);
+        Assert.Equal(0, await deployment.SiloB.WaitForExitAsync(StartBound, Ct));
+    }
+
+    [Fact]
+    public async Task SiloKilledMidRun_ClientsRecoverOnceItIsDeclaredDead_OneExtraExchangePerUserItHosted()
+    {
+        await using var deployment = await Deployment.StartAsync(fastFailureDetection: true);
+
+        // Near cache off in both clients: every round must reach every user's grain, so the killed silo's grains matter.
+        var client1 = deployment.StartClient("client-1", nearCache: false);
+        var client2 = deployment.StartClient("client-2", nearCache: false);
+        await client1.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
+        await client2.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
+        var zone = deployment.Zone;
+        Assert.Equal(Users, zone.TotalExchanges);
+
+        // Which silo holds which user's grain: each grain logs its (hashed) key when it exchanges.
+        var onA = deployment.UsersExchangedOn(deployment.SiloA);
+        var onB = deployment.UsersExchangedOn(deployment.SiloB);
+        Assert.Equal(Users, onA.Count + onB.Count);
+        Assert.Empty(onA.Intersect(onB));
+        var (victim, survivor, hosted) = onA.Count >= onB.Count ? (deployment.SiloA, deployment.SiloB, onA) : (deployment.SiloB, deployment.SiloA, onB);
+        Assert.NotEmpty(hosted);
+
+        // SIGKILL: no shutdown, no goodbye to the membership table; the others must notice by probing.
+        var mark1 = client1.Lines.Count;
+        var mark2 = client2.Lines.Count;
+        victim.Kill();
+        Assert.NotEqual(0, await victim.WaitForExitAsync(StartBound, Ct));
+        Assert.DoesNotContain(victim.Lines, l => l.Contains("KeycardSentry silo stopped.", StringComparison.Ordinal));
+
+        // Rounds in flight while the silo is suspected may fail. Once it is declared dead, a round is clean again, and
+        // from then on every round must be clean for every user.
+        foreach (var client in new[] { (Process: client1, Mark: mark1), (Process: client2, Mark: mark2) })
         {
-            const string message = "redis-server is not on PATH (apt-get install -y redis-server); the multi-process cluster test needs it.";
-            Assert.True(Environment.GetEnvironmentVariable("KEYCARDSENTRY_REQUIRE_REDIS") != "1", message);
-            Assert.Skip(message);
-        }
-
-        var siloDll = BuildOutput("SiloDll");
-        var clientDll = BuildOutput("LoadClientDll");
-        var work = Directory.CreateTempSubdirectory("keycardsentry-mp-");
-        var processes = new List<ChildProcess>();
-        try
-        {
-            var redisPort = FreePort();
-            var redis = Track(processes, ChildProcess.Start("redis", redisServer, ["--port", redisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]));
-            await redis.WaitForLineAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), StartBound, cancellationToken: Ct);
-
-            await using var zone = await LocalKeycardZone.StartAsync();
-            var users = Enumerable.Range(0, Users).ToDictionary(i => $"mp-user{i}", i => zone.MintSubjectToken($"mp-user{i}"));
-            var usersFile = Path.Combine(work.FullName, "users.json");
-            await File.WriteAllTextAsync(usersFile, JsonSerializer.Serialize(users), Ct);
-
-            var clusterId = "mp-" + Guid.NewGuid().ToString("N")[..8];
-            var cluster = new Dictionary<string, string>
+            var (_, recovered) = await client.Process.WaitForLineAsync(IsCleanRound, RecoveryBound, client.Mark, Ct);
+            var failedBefore = client.Process.Lines.Skip(client.Mark).Take(recovered - client.Mark).Count(l => IsRound(l) && !IsCleanRound(l));
+            var next = recovered + 1;
+            for (var i = 0; i < 3; i++)
             {
-                ["Cluster__Mode"] = "Redis",
-                ["Cluster__RedisConnectionString"] = $"127.0.0.1:{redisPort}",
-                ["Cluster__ClusterId"] = clusterId,
-                ["Cluster__ServiceId"] = "keycardsentry-tests",
-                ["DOTNET_ENVIRONMENT"] = "Production",
-            };
-
-            ChildProcess StartSilo(string name) => Track(processes, ChildProcess.Start(name, "dotnet", [siloDll], new Dictionary<string, string>(cluster)
-            {
-                ["Cluster__SiloPort"] = FreePort().ToString(),
-                ["Cluster__GatewayPort"] = FreePort().ToString(),
-                ["Cluster__AdvertisedIP"] = "127.0.0.1",
-                ["Silo__HttpPort"] = "0",
-                ["Silo__Dashboard"] = "false",
-                ["Keycard__ZoneUrl"] = zone.ZoneUrl.ToString(),
-                ["Keycard__ClientId"] = zone.ClientId,
-                ["Keycard__ClientSecret"] = zone.ClientSecret,
-            }));
-
-            var siloA = StartSilo("silo-a");
-            var siloB = StartSilo("silo-b");
-            await Task.WhenAll(
-                siloA.WaitForLineAsync(IsSiloBanner, StartBound, cancellationToken: Ct),
-                siloB.WaitForLineAsync(IsSiloBanner, StartBound, cancellationToken: Ct));
-
-            ChildProcess StartClient(string name) => Track(processes, ChildProcess.Start(name, "dotnet",
-                [clientDll, "--users", usersFile, "--calls", "3", "--until-stopped", "--interval-ms", "200"], cluster));
-
-            var client1 = StartClient("client-1");
-            var client2 = StartClient("client-2");
-            var (round1, _) = await client1.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
-            var (round2, _) = await client2.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
-
-            // Both clients, both silos, 50 users: one exchange per user in the whole cluster.
-            Assert.Equal(Users, zone.TotalExchanges);
-            Assert.All(users.Keys, u => Assert.Equal(1, zone.ExchangeCount(u)));
-            Assert.Equal(Fingerprints(round1), Fingerprints(round2));
-
-            // One silo leaves gracefully (SIGTERM): it exits 0, and the clients' later rounds all succeed.
-            siloA.Signal(SigTerm);
-            Assert.Equal(0, await siloA.WaitForExitAsync(StartBound, Ct));
-            Assert.Contains(siloA.Lines, l => l.Contains("KeycardSentry silo stopped.", StringComparison.Ordinal));
-            var mark1 = client1.Lines.Count;
-            var mark2 = client2.Lines.Count;
-
-            // The first round after the mark may have started before the silo left; require two clean rounds after it.
-            var (_, next1) = await client1.WaitForLineAsync(IsCleanRound, StartBound, mark1, Ct);
-            await client1.WaitForLineAsync(IsCleanRound, StartBound, next1 + 1, Ct);
-            var (_, next2) = await client2.WaitForLineAsync(IsCleanRound, StartBound, mark2, Ct);
-            await client2.WaitForLineAsync(IsCleanRound, StartBound, next2 + 1, Ct);
-
-            // Grains of the leaving silo were reactivated on the other one: at most one extra exchange per user.
-            Assert.InRange(zone.TotalExchanges, Users, 2 * Users);
-            Assert.All(users.Keys, u => Assert.InRange(zone.ExchangeCount(u), 1, 2));
-            TestContext.Current.TestOutputHelper?.WriteLine($"exchanges: {Users} users, 2 silos, 2 clients -> {Users} before SIGTERM, {zone.TotalExchanges} after one silo left");
-
-            foreach (var client in new[] { client1, client2 })
-            {
-                await client.WriteLineAsync("stop");
-                await client.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), StartBound, cancellationToken: Ct);
-                Assert.Equal(0, await client.WaitForExitAsync(StartBound, Ct));
+                var (line, index) = await client.Process.WaitForLineAsync(IsRound, StartBound, next, Ct);
+                Assert.True(IsCleanRound(line), $"{client.Process.Name}: a round after recovery failed: {line}");
+                next = index + 1;
             }
 
-            siloB.Signal(SigTerm);
-            Assert.Equal(0, await siloB.WaitForExitAsync(StartBound, Ct));
+            TestContext.Current.TestOutputHelper?.WriteLine($"{client.Process.Name}: {failedBefore} round(s) with failures before the first clean round after the kill");
         }
-        finally
-        {
-            foreach (var process in processes)
-            {
-                await process.DisposeAsync();
-            }
 
-            work.Delete(recursive: true);
+        // Every user whose grain lived on the killed silo was exchanged again, exactly once (its tokens died with the
+        // process). A user whose grain lived on the survivor may be too, once: Orleans deactivates a survivor's
+        // activations whose grain-directory entry was in the dead silo's partition. Nobody is exchanged more than twice.
+        Assert.All(hosted, u => Assert.Equal(2, zone.ExchangeCount(u)));
+        Assert.All(deployment.Users.Keys, u => Assert.InRange(zone.ExchangeCount(u), 1, 2));
+        var directoryCasualties = deployment.Users.Keys.Except(hosted).Where(u => zone.ExchangeCount(u) == 2).ToList();
+        var survivorExchanges = deployment.ExchangeCountsOn(survivor);
+        Assert.All(directoryCasualties, u => Assert.Equal(2, survivorExchanges.GetValueOrDefault(u)));
+        Assert.Equal(Users + hosted.Count + directoryCasualties.Count, zone.TotalExchanges);
+        Assert.False(survivor.HasExited, "the surviving silo is still running");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"SIGKILL: {Users} users; the killed silo hosted {hosted.Count} grains, the survivor {Users - hosted.Count}; exchanges {Users} before, " +
+            $"{zone.TotalExchanges} after: +{hosted.Count} for the killed silo's users, +{directoryCasualties.Count} for survivor grains whose directory entry died with it");
+
+        await StopClientsAsync(client1, client2);
+        survivor.Signal(SigTerm);
+        Assert.Equal(0, await survivor.WaitForExitAsync(StartBound, Ct));
+    }
+
+    private static async Task StopClientsAsync(params ChildProcess[] clients)
+    {
+        foreach (var client in clients)
+        {
+            await client.WriteLineAsync("stop");
+            await client.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), StartBound, cancellationToken: Ct);
+            Assert.Equal(0, await client.WaitForExitAsync(StartBound, Ct));
         }
     }
 
     private static bool IsSiloBanner(string line) => line.StartsWith("KeycardSentry silo HTTP:", StringComparison.Ordinal);
 
+    private static bool IsRound(string line) => line.StartsWith("{\"round\"", StringComparison.Ordinal);
+
     private static bool IsCleanRound(string line)
     {
-        if (!line.StartsWith("{\"round\"", StringComparison.Ordinal))
+        if (!IsRound(line))
         {
             return false;
         }
@@ -141,12 +157,6 @@ public sealed class MultiProcessClusterTests
 
     private static Dictionary<string, string> Fingerprints(string roundLine) =>
         JsonNode.Parse(roundLine)!["fingerprints"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
-
-    private static ChildProcess Track(List<ChildProcess> processes, ChildProcess process)
-    {
-        processes.Add(process);
-        return process;
-    }
 
     internal static string BuildOutput(string key)
     {
@@ -165,5 +175,157 @@ public sealed class MultiProcessClusterTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"Token grain (?<key>jwt:[0-9a-f]{64}) exchanged", RegexOptions.CultureInvariant)]
+    private static partial Regex ExchangedLine();
+
+    /// <summary>redis-server, a local zone, 50 users and two silos; clients are started by the test. Everything is killed on dispose.</summary>
+    private sealed class Deployment : IAsyncDisposable
+    {
+        private readonly List<ChildProcess> _processes = [];
+        private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("keycardsentry-mp-");
+        private Dictionary<string, string> _cluster = [];
+        private string _clientDll = string.Empty;
+        private string _usersFile = string.Empty;
+        private bool _fastFailureDetection;
+
+        public LocalKeycardZone Zone { get; private set; } = null!;
+
+        public Dictionary<string, string> Users { get; private set; } = [];
+
+        public ChildProcess SiloA { get; private set; } = null!;
+
+        public ChildProcess SiloB { get; private set; } = null!;
+
+        public static async Task<Deployment> StartAsync(bool fastFailureDetection)
+        {
+            var redisServer = FindOnPath("redis-server");
+            if (redisServer is null)
+            {
+                const string message = "redis-server is not on PATH (apt-get install -y redis-server); the multi-process cluster test needs it.";
+                Assert.True(Environment.GetEnvironmentVariable("KEYCARDSENTRY_REQUIRE_REDIS") != "1", message);
+                Assert.Skip(message);
+            }
+
+            var deployment = new Deployment { _fastFailureDetection = fastFailureDetection };
+            try
+            {
+                await deployment.StartCoreAsync(redisServer);
+                return deployment;
+            }
+            catch
+            {
+                await deployment.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task StartCoreAsync(string redisServer)
+        {
+            var siloDll = BuildOutput("SiloDll");
+            _clientDll = BuildOutput("LoadClientDll");
+            var redisPort = FreePort();
+            var redis = Track(ChildProcess.Start("redis", redisServer, ["--port", redisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]));
+            await redis.WaitForLineAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), StartBound, cancellationToken: Ct);
+
+            Zone = await LocalKeycardZone.StartAsync();
+            Users = Enumerable.Range(0, MultiProcessClusterTests.Users).ToDictionary(i => $"mp-user{i}", i => Zone.MintSubjectToken($"mp-user{i}"));
+            _usersFile = Path.Combine(_work.FullName, "users.json");
+            await File.WriteAllTextAsync(_usersFile, JsonSerializer.Serialize(Users), Ct);
+
+            _cluster = new Dictionary<string, string>
+            {
+                ["Cluster__Mode"] = "Redis",
+                ["Cluster__RedisConnectionString"] = $"127.0.0.1:{redisPort}",
+                ["Cluster__ClusterId"] = "mp-" + Guid.NewGuid().ToString("N")[..8],
+                ["Cluster__ServiceId"] = "keycardsentry-tests",
+                ["DOTNET_ENVIRONMENT"] = "Production",
+            };
+
+            SiloA = StartSilo("silo-a", siloDll);
+            SiloB = StartSilo("silo-b", siloDll);
+            await Task.WhenAll(
+                SiloA.WaitForLineAsync(IsSiloBanner, StartBound, cancellationToken: Ct),
+                SiloB.WaitForLineAsync(IsSiloBanner, StartBound, cancellationToken: Ct));
+        }
+
+        public ChildProcess StartClient(string name, bool nearCache)
+        {
+            var environment = new Dictionary<string, string>(_cluster) { ["Keycard__NearCache"] = nearCache ? "true" : "false" };
+            if (_fastFailureDetection)
+            {
+                // A call to a grain on the dead silo fails after 5 s instead of 30; the gateway list is re-read every 2 s.
+                environment["Cluster__ResponseTimeout"] = "00:00:05";
+                environment["Cluster__GatewayListRefreshPeriod"] = "00:00:02";
+            }
+
+            var client = Track(ChildProcess.Start(name, "dotnet", [_clientDll, "--users", _usersFile, "--calls", "3", "--until-stopped", "--interval-ms", "200"], environment));
+            return client;
+        }
+
+        /// <summary>The users whose grain exchanged on <paramref name="silo"/> (from its debug log of hashed grain keys).</summary>
+        public HashSet<string> UsersExchangedOn(ChildProcess silo) => [.. ExchangeCountsOn(silo).Keys];
+
+        /// <summary>How many exchanges each user's grain logged on <paramref name="silo"/>.</summary>
+        public Dictionary<string, int> ExchangeCountsOn(ChildProcess silo)
+        {
+            var byKey = Users.ToDictionary(u => UserTokenGrainKey.ForSubjectToken(u.Value), u => u.Key, StringComparer.Ordinal);
+            return silo.Lines.Select(l => ExchangedLine().Match(l)).Where(m => m.Success)
+                .GroupBy(m => byKey[m.Groups["key"].Value], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        }
+
+        private ChildProcess StartSilo(string name, string siloDll)
+        {
+            var environment = new Dictionary<string, string>(_cluster)
+            {
+                ["Cluster__SiloPort"] = FreePort().ToString(),
+                ["Cluster__GatewayPort"] = FreePort().ToString(),
+                ["Cluster__AdvertisedIP"] = "127.0.0.1",
+                ["Silo__HttpPort"] = "0",
+                ["Silo__Dashboard"] = "false",
+                ["Keycard__ZoneUrl"] = Zone.ZoneUrl.ToString(),
+                ["Keycard__ClientId"] = Zone.ClientId,
+                ["Keycard__ClientSecret"] = Zone.ClientSecret,
+
+                // The grain's debug line names its (hashed) key when it exchanges: where each user's grain lives.
+                ["Logging__LogLevel__KeycardSentry.Orleans.Internal.UserTokenGrain"] = "Debug",
+                ["Logging__Console__FormatterName"] = "simple",
+                ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+            };
+            if (_fastFailureDetection)
+            {
+                // Declared dead after two missed 1 s probes instead of three 5 s ones; votes live 10 s.
+                environment["Cluster__ProbeTimeout"] = "00:00:01";
+                environment["Cluster__NumMissedProbesLimit"] = "2";
+                environment["Cluster__DeathVoteExpiration"] = "00:00:10";
+                environment["Cluster__TableRefreshTimeout"] = "00:00:02";
+                environment["Cluster__ResponseTimeout"] = "00:00:05";
+            }
+
+            return Track(ChildProcess.Start(name, "dotnet", [siloDll], environment));
+        }
+
+        private ChildProcess Track(ChildProcess process)
+        {
+            _processes.Add(process);
+            return process;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in _processes)
+            {
+                await process.DisposeAsync();
+            }
+
+            if (Zone is not null)
+            {
+                await Zone.DisposeAsync();
+            }
+
+            _work.Delete(recursive: true);
+        }
     }
 }

@@ -65,7 +65,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
                 ScheduleRefresh();
             }
 
-            return ToGrant(cached.Token);
+            return ToGrant(cached.Token, authorization.Identity!);
         }
 
         var response = await _exchange.ExchangeAsync(request);
@@ -73,7 +73,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
         LogExchanged(_logger, this.GetPrimaryKeyString(), response.Token.Fingerprint, response.Token.ExpiresAt);
         _tokens[key] = new CachedToken(request.Resource, request.Scopes, response.Token, response.RefreshToken, _time.GetUtcNow());
         ScheduleRefresh();
-        return ToGrant(response.Token);
+        return ToGrant(response.Token, authorization.Identity!);
     }
 
     public async Task InvalidateAsync(string subjectToken, string resource, string[] scopes, string fingerprint)
@@ -297,8 +297,9 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
     private static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
-    private static TokenGrant ToGrant(KeycardToken token) =>
-        new(token.AccessToken, token.TokenType, token.ExpiresAt, [.. token.Scopes.Order(StringComparer.Ordinal)], token.Fingerprint, token.IssuedTokenType);
+    // The validated subject token's expiry goes with the grant: a client keeping the grant must not outlive it.
+    private static TokenGrant ToGrant(KeycardToken token, SubjectIdentity identity) =>
+        new(token.AccessToken, token.TokenType, token.ExpiresAt, [.. token.Scopes.Order(StringComparer.Ordinal)], token.Fingerprint, token.IssuedTokenType, identity.ExpiresAt);
 
     private sealed record Authorization(SubjectIdentity? Identity, string? ForwardTo);
 

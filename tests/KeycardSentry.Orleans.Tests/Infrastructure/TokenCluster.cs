@@ -9,9 +9,16 @@ namespace KeycardSentry.Orleans.Tests.Infrastructure;
 /// <summary>An in-process Orleans cluster whose silos host the token grains against a <see cref="LocalKeycardZone"/>.</summary>
 internal sealed class TokenCluster : IAsyncDisposable
 {
-    private TokenCluster(InProcessTestCluster cluster) => Cluster = cluster;
+    private TokenCluster(InProcessTestCluster cluster, GrainCallCounter calls)
+    {
+        Cluster = cluster;
+        GrainCalls = calls;
+    }
 
     public InProcessTestCluster Cluster { get; }
+
+    /// <summary>Calls that reached a user token grain (any silo), per method.</summary>
+    public GrainCallCounter GrainCalls { get; }
 
     /// <summary>The provider of the cluster's client (an Orleans client app).</summary>
     public IKeycardTokenProvider ClientProvider => Cluster.Client.ServiceProvider.GetRequiredService<IKeycardTokenProvider>();
@@ -28,8 +35,11 @@ internal sealed class TokenCluster : IAsyncDisposable
         KeycardClusterTlsOptions? siloTls = null,
         KeycardClusterTlsOptions? clientTls = null,
         Action<IClientBuilder>? configureClient = null,
-        bool connectClient = true)
+        bool connectClient = true,
+        FakeTimeProvider? clientTime = null,
+        Action<KeycardOrleansClientOptions>? clientOptions = null)
     {
+        var calls = new GrainCallCounter();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.InitializeClientOnDeploy = connectClient;
         builder.ConfigureSilo((_, silo) =>
@@ -45,11 +55,20 @@ internal sealed class TokenCluster : IAsyncDisposable
                 silo.UseKeycardClusterTls(siloTls);
             }
 
+            silo.AddIncomingGrainCallFilter(calls);
             KeycardWiring.AddZone(silo.Services, zone);
             silo.AddKeycardTokenGrains(configure);
             silo.Services.UseOrleansTokenCache();
         });
-        builder.ConfigureClientHost(host => host.Services.UseOrleansTokenCache());
+        builder.ConfigureClientHost(host =>
+        {
+            host.Services.UseOrleansTokenCache(clientOptions);
+            if (clientTime is not null)
+            {
+                // The client's clock: the near cache's expiry arithmetic runs on it.
+                host.Services.AddSingleton<TimeProvider>(clientTime);
+            }
+        });
         if (clientTls is not null)
         {
             builder.ConfigureClient(client => client.UseKeycardClusterTls(clientTls));
@@ -62,7 +81,7 @@ internal sealed class TokenCluster : IAsyncDisposable
 
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new TokenCluster(cluster);
+        return new TokenCluster(cluster, calls);
     }
 
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();
