@@ -23,6 +23,10 @@ public sealed record RecordedTokenRequest(
 
     /// <summary>The <c>grant_type</c> form field, if any.</summary>
     public string? GrantType => Form.TryGetValue("grant_type", out var value) ? value : null;
+
+    /// <summary>Method, path and form field names only: a test failure message never shows tokens or credentials.</summary>
+    public override string ToString() =>
+        $"RecordedTokenRequest {{ {Method} {Path}, ContentType = {ContentType}, Fields = [{string.Join(' ', Form.Keys)}] }}";
 }
 
 /// <summary>What the zone knows about an access token it issued.</summary>
