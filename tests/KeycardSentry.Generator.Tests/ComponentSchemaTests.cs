@@ -17,15 +17,7 @@ public sealed class ComponentSchemaTests
 
     private static readonly Lazy<(GeneratorDriverRunResult Result, Compilation Output, IReadOnlyList<Diagnostic> Diagnostics)> RepositorySpec = new(() =>
     {
-        var specs = Path.Combine(SharedFiles.RepositoryRoot, "specs");
-        var files = new SpecFiles(
-            File.ReadAllText(Path.Combine(specs, "sentry.openapi.json")),
-            File.ReadAllText(Path.Combine(specs, "sentry.scopes.json")),
-            "KeycardSentry.Sentry",
-            "Sentry",
-            "/specs/sentry.openapi.json",
-            "/specs/sentry.scopes.json");
-        var (_, result, output, diagnostics) = GeneratorHarness.Run(files);
+        var (_, result, output, diagnostics) = GeneratorHarness.Run(TestSpecs.RepositoryFiles());
         return (result, output, diagnostics);
     });
 

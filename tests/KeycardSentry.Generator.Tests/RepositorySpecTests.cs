@@ -1,5 +1,4 @@
 using KeycardSentry.Generator.Tests.Infrastructure;
-using KeycardSentry.Testing;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -11,16 +10,7 @@ public sealed class RepositorySpecTests
     [Fact]
     public void ProjectSpecGeneratesWithoutErrorsOrWarnings()
     {
-        var specs = Path.Combine(SharedFiles.RepositoryRoot, "specs");
-        var files = new SpecFiles(
-            File.ReadAllText(Path.Combine(specs, "sentry.openapi.json")),
-            File.ReadAllText(Path.Combine(specs, "sentry.scopes.json")),
-            "KeycardSentry.Sentry",
-            "Sentry",
-            "/specs/sentry.openapi.json",
-            "/specs/sentry.scopes.json");
-
-        var (_, result, output, generatorDiagnostics) = GeneratorHarness.Run(files);
+        var (_, result, output, generatorDiagnostics) = GeneratorHarness.Run(TestSpecs.RepositoryFiles());
 
         Assert.DoesNotContain(generatorDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
         var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();

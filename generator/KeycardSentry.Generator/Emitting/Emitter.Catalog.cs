@@ -10,9 +10,7 @@ internal static partial class Emitter
     {
         var catalog = model.Catalog;
         var w = Start(model.Namespace);
-        w.Doc("summary", $"The {model.Prefix} API's scope catalog: a constant per scope, the default grant, the implications and the regions.");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public static class {model.Prefix}Scopes");
+        OpenType(w, $"The {model.Prefix} API's scope catalog: a constant per scope, the default grant, the implications and the regions.", $"public static class {model.Prefix}Scopes");
         w.Doc("summary", "The Keycard resource identifier of the API.");
         w.WriteLine($"public const string Resource = {Naming.Literal(catalog.Resource)};");
         foreach (var scope in catalog.Scopes)
@@ -93,38 +91,20 @@ internal static partial class Emitter
     {
         var info = model.Prefix + "OperationInfo";
         var w = Start(model.Namespace);
-        w.Doc("summary", $"One operation of the {model.Prefix} API and the generated method that calls it.");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public sealed class {info}");
-        w.Doc("summary", "Creates the description.");
-        w.OpenBlock($"public {info}(string operationId, string httpMethod, string path, global::System.Type interfaceType, string methodName, {ReadOnlyList} scopes)");
-        w.WriteLine("OperationId = operationId;");
-        w.WriteLine("HttpMethod = httpMethod;");
-        w.WriteLine("Path = path;");
-        w.WriteLine("InterfaceType = interfaceType;");
-        w.WriteLine("MethodName = methodName;");
-        w.WriteLine("Scopes = scopes;");
-        w.CloseBlock();
-        foreach (var (name, type, doc) in new[]
-        {
+        OpenType(w, $"One operation of the {model.Prefix} API and the generated method that calls it.", $"public sealed class {info}");
+        EmitConstructorAndProperties(
+            w,
+            info,
+            "Creates the description.",
             ("OperationId", "string", "The spec's operationId."),
             ("HttpMethod", "string", "The HTTP method, upper case."),
             ("Path", "string", "The path template, exactly as in the spec."),
             ("InterfaceType", "global::System.Type", "The generated Refit interface."),
             ("MethodName", "string", "The generated method."),
-            ("Scopes", ReadOnlyList, "The scopes of which any one suffices (empty: none listed)."),
-        })
-        {
-            w.WriteLine();
-            w.Doc("summary", doc);
-            w.WriteLine($"public {type} {name} {{ get; }}");
-        }
-
+            ("Scopes", ReadOnlyList, "The scopes of which any one suffices (empty: none listed)."));
         w.CloseBlock();
         w.WriteLine();
-        w.Doc("summary", $"Every generated operation of the {model.Prefix} API.");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public static class {model.Prefix}Operations");
+        OpenType(w, $"Every generated operation of the {model.Prefix} API.", $"public static class {model.Prefix}Operations");
         w.Doc("summary", "All operations, in spec order per interface.");
         w.WriteLine($"public static global::System.Collections.Generic.IReadOnlyList<{info}> All {{ get; }} = new {info}[]");
         w.WriteLine("{");
@@ -149,14 +129,10 @@ internal static partial class Emitter
         var name = model.Prefix + "ApiScopeCatalog";
         var scopes = model.Prefix + "Scopes";
         var w = Start(model.Namespace);
-        w.Doc("summary", $"The {model.Prefix} API's scope catalog and per-method scope table, for the runtime scope check.");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public sealed class {name} : global::KeycardSentry.IApiScopeCatalog");
+        OpenType(w, $"The {model.Prefix} API's scope catalog and per-method scope table, for the runtime scope check.", $"public sealed class {name} : global::KeycardSentry.IApiScopeCatalog");
         w.WriteLine($"private static readonly global::System.Collections.Generic.Dictionary<(global::System.Type, string), {ReadOnlyList}> Methods = BuildMethods();");
         w.WriteLine();
-        w.WriteLine($"private {name}()");
-        w.WriteLine("{");
-        w.WriteLine("}");
+        w.OpenBlock($"private {name}()").CloseBlock();
         w.WriteLine();
         w.Doc("summary", "The single instance.");
         w.WriteLine($"public static {name} Instance {{ get; }} = new {name}();");
@@ -173,10 +149,10 @@ internal static partial class Emitter
         w.WriteLine("/// <inheritdoc />");
         w.Doc("remarks", "A generated method whose operation lists no scopes is found, with an empty list.");
         w.OpenBlock($"public bool TryGetRequiredScopes(global::System.Type interfaceType, string methodName, out {ReadOnlyList} anyOf)");
-        w.WriteLine("if (interfaceType is not null && methodName is not null && Methods.TryGetValue((interfaceType, methodName), out var found))");
-        w.WriteLine("{");
-        w.Indent().WriteLine("anyOf = found;").WriteLine("return true;").Unindent();
-        w.WriteLine("}");
+        w.OpenBlock("if (interfaceType is not null && methodName is not null && Methods.TryGetValue((interfaceType, methodName), out var found))");
+        w.WriteLine("anyOf = found;");
+        w.WriteLine("return true;");
+        w.CloseBlock();
         w.WriteLine();
         w.WriteLine("anyOf = global::System.Array.Empty<string>();");
         w.WriteLine("return false;");

@@ -9,9 +9,7 @@ internal static partial class Emitter
     private static string EmitInterface(ApiModel model, InterfaceSpec api)
     {
         var w = Start(model.Namespace);
-        w.Doc("summary", $"{model.Prefix} API operations tagged \"{api.Tag}\" (a Refit interface; register with Add{model.Prefix}Clients or create with RestService.ForGenerated).");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public partial interface {api.Name}");
+        OpenType(w, $"{model.Prefix} API operations tagged \"{api.Tag}\" (a Refit interface; register with Add{model.Prefix}Clients or create with RestService.ForGenerated).", $"public partial interface {api.Name}");
         var first = true;
         foreach (var op in api.Operations)
         {
@@ -51,9 +49,7 @@ internal static partial class Emitter
         {
             w.WriteLine();
             var className = Strip(api.Name, "I") + "Pagination";
-            w.Doc("summary", $"Enumerates every item of the paginated operations of <see cref=\"{api.Name}\"/>, following the Link header.", raw: true);
-            w.WriteLine(GeneratedCode);
-            w.OpenBlock($"public static class {className}");
+            OpenType(w, $"Enumerates every item of the paginated operations of <see cref=\"{api.Name}\"/>, following the Link header.", $"public static class {className}", raw: true);
             var names = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
             foreach (var op in paged)
             {
@@ -122,10 +118,7 @@ internal static partial class Emitter
         }
 
         w.OpenBlock($"public static async global::System.Collections.Generic.IAsyncEnumerable<{op.PageItemType}> {name}({string.Join(", ", signature)})");
-        w.WriteLine("if (api is null)");
-        w.WriteLine("{");
-        w.Indent().WriteLine("throw new global::System.ArgumentNullException(nameof(api));").Unindent();
-        w.WriteLine("}");
+        w.ThrowIfNull("api");
         w.WriteLine();
         w.WriteLine("string? cursor = null;");
         w.OpenBlock("while (true)");
@@ -142,10 +135,9 @@ internal static partial class Emitter
         w.CloseBlock();
         w.WriteLine();
         w.WriteLine($"var next = global::{model.Namespace}.{model.Prefix}LinkHeader.GetNextCursor(response.Headers);");
-        w.WriteLine("if (next is null || next == cursor)");
-        w.WriteLine("{");
-        w.Indent().WriteLine("yield break;").Unindent();
-        w.WriteLine("}");
+        w.OpenBlock("if (next is null || next == cursor)");
+        w.WriteLine("yield break;");
+        w.CloseBlock();
         w.WriteLine();
         w.WriteLine("cursor = next;");
         w.CloseBlock();

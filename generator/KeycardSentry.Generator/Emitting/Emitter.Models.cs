@@ -17,9 +17,7 @@ internal static partial class Emitter
             }
 
             first = false;
-            w.Doc("summary", string.IsNullOrWhiteSpace(type.Description) ? $"JSON model {type.Name}." : type.Description);
-            w.WriteLine(GeneratedCode);
-            w.OpenBlock($"public sealed partial class {type.Name}");
+            OpenType(w, string.IsNullOrWhiteSpace(type.Description) ? $"JSON model {type.Name}." : type.Description, $"public sealed partial class {type.Name}");
             foreach (var property in type.Properties)
             {
                 w.Doc("summary", PropertySummary(property));

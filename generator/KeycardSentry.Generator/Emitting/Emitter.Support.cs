@@ -9,19 +9,14 @@ internal static partial class Emitter
         const string Services = "global::Microsoft.Extensions.DependencyInjection.IServiceCollection";
         const string Builder = "global::Microsoft.Extensions.DependencyInjection.IHttpClientBuilder";
         var w = Start(model.Namespace);
-        w.Doc("summary", $"Registers the generated {model.Prefix} clients.");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public static class {model.Prefix}ClientsServiceCollectionExtensions");
+        OpenType(w, $"Registers the generated {model.Prefix} clients.", $"public static class {model.Prefix}ClientsServiceCollectionExtensions");
         w.Doc("summary", $"Registers every generated {model.Prefix} Refit interface with IHttpClientFactory (AddRefitGeneratedClient) and the scope catalog as <see cref=\"global::KeycardSentry.IApiScopeCatalog\"/> (TryAdd).", raw: true);
         w.Doc("param", "The services.", "name=\"services\"");
         w.Doc("param", "Applied to each client's builder: base address, handlers, resilience.", "name=\"configureEach\"");
         w.Doc("param", "Refit settings shared by the clients (Refit's defaults when null).", "name=\"settings\"");
         w.Doc("returns", "The services.");
         w.OpenBlock($"public static {Services} Add{model.Prefix}Clients(this {Services} services, global::System.Action<{Builder}>? configureEach = null, global::Refit.RefitSettings? settings = null)");
-        w.WriteLine("if (services is null)");
-        w.WriteLine("{");
-        w.Indent().WriteLine("throw new global::System.ArgumentNullException(nameof(services));").Unindent();
-        w.WriteLine("}");
+        w.ThrowIfNull("services");
         w.WriteLine();
         foreach (var api in model.Interfaces)
         {
@@ -51,20 +46,13 @@ internal static partial class Emitter
     {
         var link = model.Prefix + "Link";
         var w = Start(model.Namespace);
-        w.Doc("summary", "One entry of a Link header: <c>&lt;url&gt;; rel=\"next\"; results=\"true\"; cursor=\"...\"</c>.", raw: true);
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public sealed class {link}");
-        w.Doc("summary", "Creates the entry.");
-        w.OpenBlock($"public {link}(string url, global::System.Collections.Generic.IReadOnlyDictionary<string, string> parameters)");
-        w.WriteLine("Url = url;");
-        w.WriteLine("Parameters = parameters;");
-        w.CloseBlock();
-        w.WriteLine();
-        w.Doc("summary", "The target URL (between angle brackets).");
-        w.WriteLine("public string Url { get; }");
-        w.WriteLine();
-        w.Doc("summary", "The link parameters, names compared without case.");
-        w.WriteLine("public global::System.Collections.Generic.IReadOnlyDictionary<string, string> Parameters { get; }");
+        OpenType(w, "One entry of a Link header: <c>&lt;url&gt;; rel=\"next\"; results=\"true\"; cursor=\"...\"</c>.", $"public sealed class {link}", raw: true);
+        EmitConstructorAndProperties(
+            w,
+            link,
+            "Creates the entry.",
+            ("Url", "string", "The target URL (between angle brackets)."),
+            ("Parameters", "global::System.Collections.Generic.IReadOnlyDictionary<string, string>", "The link parameters, names compared without case."));
         w.WriteLine();
         w.Doc("summary", "The rel parameter (e.g. next, previous).");
         w.WriteLine("public string? Rel => Parameters.TryGetValue(\"rel\", out var value) ? value : null;");
@@ -94,9 +82,7 @@ internal static partial class Emitter
         w.CloseBlock();
         w.WriteLine();
 
-        w.Doc("summary", "Reads the Link header of paginated responses (tolerant of spacing, quoting and parameter order).");
-        w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public static class {model.Prefix}LinkHeader");
+        OpenType(w, "Reads the Link header of paginated responses (tolerant of spacing, quoting and parameter order).", $"public static class {model.Prefix}LinkHeader");
         w.Doc("summary", "The cursor of the rel=\"next\" link when it has results, else null.");
         w.OpenBlock("public static string? GetNextCursor(global::System.Net.Http.Headers.HttpHeaders? headers)");
         w.OpenBlock("if (headers is null || !headers.TryGetValues(\"Link\", out var values))");

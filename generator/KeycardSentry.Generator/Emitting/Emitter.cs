@@ -45,6 +45,37 @@ internal static partial class Emitter
         return writer;
     }
 
+    /// <summary>Every generated type opens the same way: its summary, the GeneratedCode attribute, the declaration.</summary>
+    private static void OpenType(SourceWriter w, string? summary, string declaration, bool raw = false)
+    {
+        w.Doc("summary", summary, raw: raw);
+        w.WriteLine(GeneratedCode);
+        w.OpenBlock(declaration);
+    }
+
+    /// <summary>
+    /// A constructor taking one argument per get-only property (camel-cased name), then the documented properties.
+    /// </summary>
+    private static void EmitConstructorAndProperties(SourceWriter w, string typeName, string constructorSummary, params (string Name, string Type, string Summary)[] properties)
+    {
+        static string Argument(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+        w.Doc("summary", constructorSummary);
+        w.OpenBlock($"public {typeName}({string.Join(", ", properties.Select(p => p.Type + " " + Argument(p.Name)))})");
+        foreach (var property in properties)
+        {
+            w.WriteLine($"{property.Name} = {Argument(property.Name)};");
+        }
+
+        w.CloseBlock();
+        foreach (var property in properties)
+        {
+            w.WriteLine();
+            w.Doc("summary", property.Summary);
+            w.WriteLine($"public {property.Type} {property.Name} {{ get; }}");
+        }
+    }
+
     private static string StringArray(IEnumerable<string> values)
     {
         var list = values.ToList();

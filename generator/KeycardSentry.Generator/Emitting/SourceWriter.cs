@@ -48,6 +48,14 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Writes the argument guard <c>if (name is null) { throw new ArgumentNullException(nameof(name)); }</c>.</summary>
+    public SourceWriter ThrowIfNull(string parameter)
+    {
+        OpenBlock($"if ({parameter} is null)");
+        WriteLine($"throw new global::System.ArgumentNullException(nameof({parameter}));");
+        return CloseBlock();
+    }
+
     /// <summary>Writes an XML doc element; the text is escaped (unless <paramref name="raw"/>) and split over lines.</summary>
     public SourceWriter Doc(string element, string? text, string? attribute = null, bool raw = false)
     {

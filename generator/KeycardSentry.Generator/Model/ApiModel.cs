@@ -22,12 +22,15 @@ internal sealed record OperationSpec(
     string MethodName,
     string Summary,
     string? Description,
-    bool HasSecurity,
     EquatableArray<string> Scopes,
     EquatableArray<ParameterSpec> Parameters,
     string? ResponseType,
     string? PageItemType,
-    bool IsPaginated);
+    bool IsPaginated)
+{
+    /// <summary>True when the spec lists at least one scope for the operation (requirements without scopes add none).</summary>
+    public bool HasSecurity => Scopes.Count > 0;
+}
 
 /// <summary>Where a method parameter goes in the request.</summary>
 internal enum ParameterKind

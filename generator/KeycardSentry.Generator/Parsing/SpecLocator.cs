@@ -14,6 +14,7 @@ internal sealed class SpecLocator
     private readonly string _path;
     private readonly string _text;
     private readonly SourceText _source;
+    private int? _paths;
 
     public SpecLocator(string path, string text)
     {
@@ -55,13 +56,16 @@ internal sealed class SpecLocator
     public int FindString(string value, int start) =>
         start < 0 ? -1 : _text.IndexOf("\"" + JsonEscape(value) + "\"", start, StringComparison.Ordinal);
 
-    /// <summary>Index of the operation <paramref name="method"/> under the path key <paramref name="path"/>.</summary>
-    public int FindOperation(string path, string method)
+    /// <summary>Index of the path key <paramref name="path"/> under <c>"paths"</c> (from the top when there is none), or -1.</summary>
+    public int FindPath(string path)
     {
-        var paths = FindKey("paths", 0);
-        var pathIndex = FindKey(path, paths < 0 ? 0 : paths);
-        return FindKey(method.ToLowerInvariant(), pathIndex);
+        // Searched once per locator: every operation starts from it.
+        _paths ??= FindKey("paths", 0);
+        return FindKey(path, Math.Max(0, _paths.Value));
     }
+
+    /// <summary>Index of the operation <paramref name="method"/> under the path key <paramref name="path"/>.</summary>
+    public int FindOperation(string path, string method) => FindKey(method.ToLowerInvariant(), FindPath(path));
 
     /// <summary>A location for the quoted string <paramref name="value"/> (quotes included) at <paramref name="index"/>.</summary>
     public SpecLocation? StringAt(int index, string value) =>

@@ -142,7 +142,7 @@ internal static class SpecParser
                 var undeclared = PathParameter.Matches(path).Cast<Match>().Select(m => m.Groups[1].Value).FirstOrDefault(n => !declaredPath.Contains(n));
                 if (undeclared is not null)
                 {
-                    var pathLocation = locator.StringAt(locator.FindKey(path, locator.FindKey("paths", 0)), path);
+                    var pathLocation = locator.StringAt(locator.FindPath(path), path);
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndeclaredPathParameter, pathLocation, undeclared, method.Method, path));
                     continue;
                 }
@@ -157,7 +157,7 @@ internal static class SpecParser
                 }
 
                 var methodBase = Naming.Unique(baseName, group.MethodNames);
-                var scopes = ReadScopes(operation.Security ?? document.Security, operationId!, knownScopes, locator, opIndex, opLocation, diagnostics, out var hasSecurity);
+                var scopes = ReadScopes(operation.Security ?? document.Security, operationId!, knownScopes, locator, opIndex, opLocation, diagnostics);
                 var methodParameters = BuildParameters(parameters, operation, methodBase, operationId!, mapper, opLocation, diagnostics);
                 var (responseType, pageItem, paginated) = BuildResponse(operation, methodBase, parameters, mapper, opLocation);
 
@@ -168,7 +168,6 @@ internal static class SpecParser
                     methodBase + "Async",
                     string.IsNullOrWhiteSpace(operation.Summary) ? $"{method.Method.ToUpperInvariant()} {path}" : operation.Summary!,
                     operation.Description,
-                    hasSecurity,
                     scopes.ToEquatableArray(),
                     methodParameters.ToEquatableArray(),
                     responseType,
@@ -205,8 +204,7 @@ internal static class SpecParser
         SpecLocator locator,
         int opIndex,
         SpecLocation? opLocation,
-        List<DiagnosticInfo> diagnostics,
-        out bool hasSecurity)
+        List<DiagnosticInfo> diagnostics)
     {
         // Sentry's semantics: the listed scopes are any-of. Requirements without scopes (e.g. DSN auth) add nothing.
         var scopes = new List<string>();
@@ -234,7 +232,6 @@ internal static class SpecParser
             }
         }
 
-        hasSecurity = scopes.Count > 0;
         return scopes;
     }
 

@@ -1,3 +1,5 @@
+using KeycardSentry.Testing;
+
 namespace KeycardSentry.Generator.Tests.Infrastructure;
 
 /// <summary>Small specs and catalogs written for the tests.</summary>
@@ -116,4 +118,17 @@ internal static class TestSpecs
         """;
 
     public static SpecFiles Files(string? spec = null, string? catalog = null) => new(spec ?? Spec(), catalog ?? Catalog);
+
+    /// <summary>The project's own spec and catalog (specs/), with the settings runtime/KeycardSentry.Sentry uses.</summary>
+    public static SpecFiles RepositoryFiles()
+    {
+        var specs = Path.Combine(SharedFiles.RepositoryRoot, "specs");
+        return new SpecFiles(
+            File.ReadAllText(Path.Combine(specs, "sentry.openapi.json")),
+            File.ReadAllText(Path.Combine(specs, "sentry.scopes.json")),
+            "KeycardSentry.Sentry",
+            "Sentry",
+            "/specs/sentry.openapi.json",
+            "/specs/sentry.scopes.json");
+    }
 }
