@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using KeycardSentry.Internal;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace KeycardSentry.Orleans;
@@ -44,11 +45,12 @@ public static class UserTokenGrainKey
     internal static string ForIdentity(SubjectIdentity identity, string subjectToken) =>
         identity.IsValidatedJwt ? ForJwtBinding(identity.BindingKey) : ForOpaqueToken(subjectToken);
 
-    internal static string ForOpaqueToken(string subjectToken) => OpaquePrefix + Sha256Hex(subjectToken);
+    // Runs on every grain call for an opaque token: hash from a stack buffer, no byte arrays.
+    internal static string ForOpaqueToken(string subjectToken) => OpaquePrefix + SubjectTokenHash.Compute(subjectToken).ToHexLower();
 
     private static string ForJwtBinding(string bindingKey) => JwtPrefix + Sha256Hex(bindingKey);
 
-    internal static string Sha256Hex(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+    private static string Sha256Hex(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
     private static bool TryReadIssuerAndSubject(string token, out string issuer, out string subject)
     {

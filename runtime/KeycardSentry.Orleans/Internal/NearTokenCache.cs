@@ -163,33 +163,8 @@ internal sealed class NearTokenCache
         }
     }
 
-    private void Evict(DateTimeOffset now)
-    {
-        var removed = 0;
-        foreach (var pair in _entries)
-        {
-            if (pair.Value.ServeUntil <= now && _entries.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        var excess = _entries.Count - _capacity;
-        if (excess > 0)
-        {
-            // Oldest first, a tenth at a time, so a full cache does not sort on every add.
-            var batch = Math.Max(excess, _capacity / 10);
-            foreach (var pair in _entries.OrderBy(e => e.Value.Added).Take(batch).ToList())
-            {
-                if (_entries.TryRemove(pair))
-                {
-                    removed++;
-                }
-            }
-        }
-
-        _metrics.Evicted(removed);
-    }
+    private void Evict(DateTimeOffset now) =>
+        _metrics.Evicted(BoundedEviction.Evict(_entries, _capacity, e => e.ServeUntil <= now, e => e.Added));
 
     /// <summary>One kept grant. Holds the subject token's hash, never the subject token.</summary>
     /// <remarks><c>Added</c> is an insertion sequence number (not a clock reading), so "oldest" is exact.</remarks>

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +24,8 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
     private readonly TimeProvider _timeProvider;
     private readonly KeycardMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, CacheEntry> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<CacheEntry>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TokenCacheKey, CacheEntry> _entries = new();
+    private readonly ConcurrentDictionary<TokenCacheKey, Lazy<Task<CacheEntry>>> _inFlight = new();
     private readonly Lock _evictionLock = new();
 
     public InProcessKeycardTokenProvider(
@@ -53,8 +51,8 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         var identity = await _validator.ValidateAsync(request.SubjectToken, cancellationToken).ConfigureAwait(false);
-        var key = CacheKey(identity, request);
-        var subjectHash = identity.IsValidatedJwt ? null : HashSubject(request.SubjectToken);
+        var key = new TokenCacheKey(identity.BindingKey, request.Resource, request.ScopeString);
+        SubjectTokenHash? subjectHash = identity.IsValidatedJwt ? null : SubjectTokenHash.Compute(request.SubjectToken);
 
         if (_entries.TryGetValue(key, out var entry) && entry.Matches(subjectHash) && IsFresh(entry))
         {
@@ -84,22 +82,18 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(fingerprint);
         var identity = await _validator.ValidateAsync(request.SubjectToken, cancellationToken).ConfigureAwait(false);
-        var key = CacheKey(identity, request);
-        var subjectHash = identity.IsValidatedJwt ? null : HashSubject(request.SubjectToken);
+        var key = new TokenCacheKey(identity.BindingKey, request.Resource, request.ScopeString);
+        SubjectTokenHash? subjectHash = identity.IsValidatedJwt ? null : SubjectTokenHash.Compute(request.SubjectToken);
         if (_entries.TryGetValue(key, out var entry)
             && entry.Matches(subjectHash)
             && string.Equals(entry.Token.Fingerprint, fingerprint, StringComparison.Ordinal)
-            && _entries.TryRemove(new KeyValuePair<string, CacheEntry>(key, entry)))
+            && _entries.TryRemove(new KeyValuePair<TokenCacheKey, CacheEntry>(key, entry)))
         {
             Log.Invalidated(_logger, fingerprint, request.Resource);
         }
     }
 
-    internal static string CacheKey(SubjectIdentity identity, KeycardTokenRequest request) =>
-        // Scopes are already distinct and sorted by KeycardTokenRequest; '\n' cannot occur in a URI or a scope.
-        identity.BindingKey + "\n" + request.Resource + "\n" + request.ScopeString;
-
-    private Task<CacheEntry> FetchAsync(string key, KeycardTokenRequest request, byte[]? subjectHash, CacheEntry? stale)
+    private Task<CacheEntry> FetchAsync(TokenCacheKey key, KeycardTokenRequest request, SubjectTokenHash? subjectHash, CacheEntry? stale)
     {
         // Runs once per key while in flight; detached from any one caller's cancellation (the exchange time-out bounds it).
         return Task.Run(async () =>
@@ -154,35 +148,18 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
             }
 
             var now = _timeProvider.GetUtcNow();
-            var removed = 0;
-            foreach (var (key, entry) in _entries)
-            {
-                if (entry.Token.ExpiresAt <= now && _entries.TryRemove(new KeyValuePair<string, CacheEntry>(key, entry)))
-                {
-                    removed++;
-                }
-            }
-
-            var excess = _entries.Count - limit;
-            if (excess > 0)
-            {
-                var batch = Math.Max(excess, limit / 10);
-                foreach (var (key, entry) in _entries.OrderBy(e => e.Value.LastUsed).Take(batch).ToList())
-                {
-                    if (_entries.TryRemove(new KeyValuePair<string, CacheEntry>(key, entry)))
-                    {
-                        removed++;
-                    }
-                }
-            }
-
+            var removed = BoundedEviction.Evict(_entries, limit, e => e.Token.ExpiresAt <= now, e => e.LastUsed);
             Log.Evicted(_logger, removed, limit);
         }
     }
 
-    private static byte[] HashSubject(string subjectToken) => SHA256.HashData(Encoding.UTF8.GetBytes(subjectToken));
+    /// <summary>
+    /// What a cached token is for. A struct of the request's own strings, so a lookup allocates nothing; scopes are
+    /// already distinct and sorted by <see cref="KeycardTokenRequest"/>, so equal sets give equal keys.
+    /// </summary>
+    private readonly record struct TokenCacheKey(string BindingKey, string Resource, string Scopes);
 
-    private sealed class CacheEntry(KeycardToken token, string? refreshToken, byte[]? subjectHash, long lastUsed)
+    private sealed class CacheEntry(KeycardToken token, string? refreshToken, SubjectTokenHash? subjectHash, long lastUsed)
     {
         private long _lastUsed = lastUsed;
 
@@ -195,9 +172,9 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
         public void Touch(long timestamp) => Volatile.Write(ref _lastUsed, timestamp);
 
         /// <summary>JWT-bound entries match by key alone; opaque-bound ones also compare the subject-token hash in constant time.</summary>
-        public bool Matches(byte[]? hash) =>
-            subjectHash is null
+        public bool Matches(SubjectTokenHash? hash) =>
+            subjectHash is not { } own
                 ? hash is null
-                : hash is not null && CryptographicOperations.FixedTimeEquals(subjectHash, hash);
+                : hash is { } other && SubjectTokenHash.FixedTimeEquals(own, other);
     }
 }

@@ -124,30 +124,13 @@ internal sealed class SubjectValidationCache
                 return;
             }
 
+            // Oldest first: the oldest entries are also the closest to needing a fresh signature check anyway.
             var now = _timeProvider.GetUtcNow();
-            var removed = 0;
-            foreach (var pair in _entries)
-            {
-                if ((pair.Value.TrustedUntil <= now || pair.Value.Expires <= now - _clockSkew) && _entries.TryRemove(pair))
-                {
-                    removed++;
-                }
-            }
-
-            var excess = _entries.Count - _capacity;
-            if (excess > 0)
-            {
-                // Oldest first: the oldest entries are also the closest to needing a fresh signature check anyway.
-                var batch = Math.Max(excess, _capacity / 10);
-                foreach (var pair in _entries.OrderBy(e => e.Value.Added).Take(batch).ToList())
-                {
-                    if (_entries.TryRemove(pair))
-                    {
-                        removed++;
-                    }
-                }
-            }
-
+            var removed = BoundedEviction.Evict(
+                _entries,
+                _capacity,
+                e => e.TrustedUntil <= now || e.Expires <= now - _clockSkew,
+                e => e.Added);
             Log.SubjectValidationsEvicted(_logger, removed, _capacity);
         }
     }

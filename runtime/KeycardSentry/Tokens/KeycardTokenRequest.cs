@@ -17,6 +17,9 @@ public sealed class KeycardTokenRequest
         Scopes = scopes is null
             ? []
             : [.. scopes.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+        // Built once: the token caches key on it on every call, including their hit paths.
+        ScopeString = string.Join(' ', Scopes);
     }
 
     /// <summary>The user's Keycard access token. Secret: never log it.</summary>
@@ -29,7 +32,7 @@ public sealed class KeycardTokenRequest
     public IReadOnlyList<string> Scopes { get; }
 
     /// <summary>The requested scopes as the space-separated <c>scope</c> form value (empty when none).</summary>
-    public string ScopeString => string.Join(' ', Scopes);
+    public string ScopeString { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"KeycardTokenRequest {{ Resource = {Resource}, Scopes = [{ScopeString}], SubjectToken = *** }}";
