@@ -5,7 +5,6 @@ using KeycardSentry.Generator.Emitting;
 using KeycardSentry.Generator.Model;
 using KeycardSentry.Generator.Parsing;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace KeycardSentry.Generator;
 
@@ -16,21 +15,33 @@ namespace KeycardSentry.Generator;
 /// <remarks>
 /// Source goes out through the pre-compilation output so Refit's own generator sees the interfaces and writes their
 /// implementations; that phase cannot report diagnostics, so they come from an ordinary source output over the
-/// same parse result.
+/// same parse result. Inputs come from AdditionalTexts and analyzer options only (the pre-compilation phase has no
+/// Compilation).
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed class KeycardApiGenerator : IIncrementalGenerator
 {
-    private const string Metadata = "build_metadata.AdditionalFiles.";
-
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var inputs = context.AdditionalTextsProvider
+        // Each AdditionalText is paired with its own per-file metadata first: the options provider changes whenever
+        // any MSBuild property or editorconfig value does, so this step re-runs then, but it only reads metadata, and
+        // its value (same AdditionalText, equal settings) compares equal, so the text below is not read again.
+        var inputTexts = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
-            .Select(static (pair, ct) => ReadInput(pair.Left, pair.Right, ct))
-            .Where(static input => input is not null)
-            .Select(static (input, _) => input!)
+            .Select(static (pair, _) => (Text: pair.Left, Settings: InputSettings.Read(pair.Right.GetOptions(pair.Left))))
+            .Where(static file => file.Settings is not null)
+            .Select(static (file, ct) => new InputText(file.Text.Path, file.Text.GetText(ct)?.ToString(), file.Settings!))
+            .WithTrackingName(TrackingNames.InputTexts);
+
+        // The only global option the generator needs, projected to a string so other global changes stop here.
+        var rootNamespace = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null)
+            .WithTrackingName(TrackingNames.RootNamespace);
+
+        var inputs = inputTexts
+            .Combine(rootNamespace)
+            .Select(static (pair, _) => ToInputFile(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.InputFiles);
 
         var specs = inputs.Where(static input => input.IsSpec).WithTrackingName(TrackingNames.Specs);
@@ -89,25 +100,17 @@ public sealed class KeycardApiGenerator : IIncrementalGenerator
         }
     }
 
-    private static InputFile? ReadInput(AdditionalText text, AnalyzerConfigOptionsProvider provider, CancellationToken cancellationToken)
+    private static InputFile ToInputFile(InputText input, string? rootNamespace)
     {
-        var options = provider.GetOptions(text);
-        var isSpec = IsTrue(options, "KeycardApiSpec");
-        if (!isSpec && !IsTrue(options, "KeycardScopeCatalogFile"))
+        var settings = input.Settings;
+        if (!settings.IsSpec)
         {
-            return null;
+            return new InputFile(input.Path, input.Text, false, string.Empty, string.Empty, null);
         }
 
-        var content = text.GetText(cancellationToken)?.ToString();
-        if (!isSpec)
-        {
-            return new InputFile(text.Path, content, false, string.Empty, string.Empty, null);
-        }
-
-        provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out var rootNamespace);
-        var @namespace = Value(options, "KeycardNamespace") ?? (string.IsNullOrWhiteSpace(rootNamespace) ? "KeycardApi" : rootNamespace + ".Api");
-        var prefix = Value(options, "KeycardClientPrefix") ?? "Api";
-        return new InputFile(text.Path, content, true, SanitiseNamespace(@namespace), Naming.Pascal(prefix), Value(options, "KeycardScopeCatalog"));
+        var @namespace = settings.Namespace ?? (rootNamespace is null ? "KeycardApi" : rootNamespace + ".Api");
+        var prefix = settings.ClientPrefix ?? "Api";
+        return new InputFile(input.Path, input.Text, true, SanitiseNamespace(@namespace), Naming.Pascal(prefix), settings.CatalogPath);
     }
 
     private static InputFile? FindCatalog(InputFile spec, EquatableArray<InputFile> catalogs) =>
@@ -115,12 +118,6 @@ public sealed class KeycardApiGenerator : IIncrementalGenerator
 
     private static bool SamePath(string a, string b) =>
         string.Equals(a.Replace('\\', '/'), b.Replace('\\', '/'), StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsTrue(AnalyzerConfigOptions options, string name) =>
-        string.Equals(Value(options, name), "true", StringComparison.OrdinalIgnoreCase);
-
-    private static string? Value(AnalyzerConfigOptions options, string name) =>
-        options.TryGetValue(Metadata + name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
     private static string SanitiseNamespace(string value) =>
         string.Join(".", value.Split(new[] { '.' }, StringSplitOptions.RemoveEmptyEntries).Select(part =>

@@ -3,6 +3,12 @@ namespace KeycardSentry.Generator;
 /// <summary>Names of the generator's pipeline steps, for incremental-cache tests (WithTrackingName).</summary>
 internal static class TrackingNames
 {
+    /// <summary>The text of each AdditionalFiles item whose metadata marks it as a spec or catalog (the only step that reads text).</summary>
+    public const string InputTexts = "KeycardInputTexts";
+
+    /// <summary>The RootNamespace build property, the one global option the generator reads.</summary>
+    public const string RootNamespace = "KeycardRootNamespace";
+
     /// <summary>AdditionalFiles items with Keycard metadata turned into plain input records.</summary>
     public const string InputFiles = "KeycardInputFiles";
 

@@ -57,6 +57,10 @@ public sealed class FullSpecTests
         log?.WriteLine($"Generated {ourTrees.Count} files, {ourTrees.Sum(t => t.Length)} chars; {ourTrees.Sum(t => t.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Count())} classes");
         log?.WriteLine("Compiler warnings: " + string.Join(", ", compileDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning).GroupBy(d => d.Id).Select(g => $"{g.Key}×{g.Count()}")));
         log?.WriteLine("Generator diagnostics: " + string.Join(", ", generatorDiagnostics.GroupBy(d => d.Id).Select(g => $"{g.Key}×{g.Count()}")));
+        foreach (var notAList in generatorDiagnostics.Where(d => d.Id == "KSG010"))
+        {
+            log?.WriteLine($"{notAList.Location.GetLineSpan().StartLinePosition.Line + 1}: {notAList.GetMessage()}");
+        }
 
         Assert.True(errors.Count == 0, string.Join("\n", errors.Take(20)));
         Assert.DoesNotContain(compileDiagnostics, d => d.Severity == DiagnosticSeverity.Warning);

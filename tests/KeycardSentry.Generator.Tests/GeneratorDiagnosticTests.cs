@@ -140,6 +140,59 @@ public sealed class GeneratorDiagnosticTests
         Assert.Equal(SpecPath, diagnostic.Location.GetLineSpan().Path);
     }
 
+    [Fact]
+    public void KSG010_PaginatedOperationWithoutAListResponseIsAnInfoAtTheOperationId()
+    {
+        var extra = """
+            ,
+                "/api/0/things/stats/": {
+                  "get": {
+                    "operationId": "getThingStats",
+                    "tags": ["Public"],
+                    "parameters": [ { "in": "query", "name": "cursor", "schema": { "type": "string" } } ],
+                    "responses": { "200": { "description": "x", "content": { "application/json": { "schema": {
+                      "type": "object", "properties": { "total": { "type": "integer" } }
+                    } } } } }
+                  }
+                }
+            """;
+        var spec = TestSpecs.Spec(extra);
+        var (diagnostic, generated) = Single(TestSpecs.Files(spec), "KSG010");
+        Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
+        AssertLine(spec, "\"getThingStats\"", diagnostic);
+        Assert.Contains("'getThingStats'", diagnostic.GetMessage());
+        Assert.Contains("not a list", diagnostic.GetMessage());
+        Assert.True(generated > 0);
+
+        // The method is still generated (paginated, so ApiResponse<T>), but no helper enumerates it; the list
+        // operation of the same spec keeps its helper and reports nothing.
+        var (_, _, output, _) = GeneratorHarness.Run(TestSpecs.Files(spec));
+        var method = (IMethodSymbol)output.GetTypeByMetadataName("Test.Api.ITestPublicApi")!.GetMembers("GetThingStatsAsync").Single();
+        Assert.Contains("ApiResponse", method.ReturnType.ToDisplayString());
+        Assert.Null(output.GetTypeByMetadataName("Test.Api.TestPublicApiPagination"));
+        Assert.NotNull(output.GetTypeByMetadataName("Test.Api.TestSpikeProtectionApiPagination"));
+    }
+
+    [Fact]
+    public void KSG010_PaginatedOperationWithNoJsonResponseSaysSo()
+    {
+        var extra = """
+            ,
+                "/api/0/things/": {
+                  "get": {
+                    "operationId": "listThings",
+                    "tags": ["Public"],
+                    "parameters": [ { "in": "query", "name": "cursor", "schema": { "type": "string" } } ],
+                    "responses": { "204": { "description": "nothing" } }
+                  }
+                }
+            """;
+        var spec = TestSpecs.Spec(extra);
+        var (diagnostic, _) = Single(TestSpecs.Files(spec), "KSG010");
+        AssertLine(spec, "\"listThings\"", diagnostic);
+        Assert.Contains("no 2xx JSON response", diagnostic.GetMessage());
+    }
+
     private static (Diagnostic Diagnostic, int GeneratedFiles) Single(SpecFiles files, string id)
     {
         var (_, result, _, diagnostics) = GeneratorHarness.Run(files);

@@ -11,7 +11,7 @@ public sealed class IncrementalTests
 {
     private static readonly string[] StepNames =
     [
-        TrackingNames.InputFiles, TrackingNames.Specs, TrackingNames.Catalogs, TrackingNames.SpecWithCatalog,
+        TrackingNames.InputTexts, TrackingNames.RootNamespace, TrackingNames.InputFiles, TrackingNames.Specs, TrackingNames.Catalogs, TrackingNames.SpecWithCatalog,
         TrackingNames.Parsed, TrackingNames.Model, TrackingNames.Diagnostics,
     ];
 
@@ -66,6 +66,96 @@ public sealed class IncrementalTests
         Assert.Contains(after.TrackedSteps[TrackingNames.Parsed].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
         var changedFiles = after.GeneratedSources.Where(s => before[s.HintName] != s.SourceText.ToString()).Select(s => s.HintName).ToList();
         Assert.Equal(["Test.Api.ITestOrganizationsApi.g.cs"], changedFiles);
+    }
+
+    [Fact]
+    public void UnrelatedGlobalOptionChangeNeitherRereadsNorReparsesTheSpec()
+    {
+        var files = TestSpecs.Files();
+        var (texts, options) = GeneratorHarness.Inputs(files, Global("App", unrelated: "1"));
+        var compilation = GeneratorHarness.CreateCompilation("public class A { }");
+        var driver = GeneratorHarness.CreateDriver(texts, options, withRefit: false).RunGenerators(compilation);
+        var reads = Reads(texts);
+        Assert.All(reads, r => Assert.Equal(1, r));
+
+        var changed = GeneratorHarness.Inputs(files, Global("App", unrelated: "2")).Options;
+        driver = driver.WithUpdatedAnalyzerConfigOptions(changed).RunGenerators(compilation);
+        var second = Ours(driver.GetRunResult());
+
+        // The options were looked at again (the projection re-ran and came out equal)...
+        Assert.All(Reasons(second, TrackingNames.RootNamespace), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+
+        // ...but no text was read again and nothing downstream re-ran.
+        Assert.Equal(reads, Reads(texts));
+        Assert.All(Reasons(second, TrackingNames.InputTexts), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        AssertCachedOrUnchanged(second);
+    }
+
+    [Fact]
+    public void UnrelatedAdditionalFileEditIsNeverReadAndKeepsEveryStepCached()
+    {
+        var files = TestSpecs.Files();
+        var (texts, options) = GeneratorHarness.Inputs(files);
+        var unrelated = new TestAdditionalText("/docs/notes.md", "# notes");
+        texts = texts.Add(unrelated);
+        var compilation = GeneratorHarness.CreateCompilation("public class A { }");
+        var driver = GeneratorHarness.CreateDriver(texts, options, withRefit: false).RunGenerators(compilation);
+        var reads = Reads(texts);
+
+        var edited = new TestAdditionalText(unrelated.Path, "# notes, edited");
+        driver = driver.ReplaceAdditionalText(unrelated, edited).RunGenerators(compilation);
+        var second = Ours(driver.GetRunResult());
+
+        Assert.Equal(0, unrelated.Reads);
+        Assert.Equal(0, edited.Reads);
+        Assert.Equal(reads, Reads(texts));
+        Assert.All(Reasons(second, TrackingNames.InputTexts), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        AssertCachedOrUnchanged(second);
+    }
+
+    [Fact]
+    public void RootNamespaceChangeRenamesWithoutRereadingTheSpec()
+    {
+        // An empty KeycardNamespace falls back to $(RootNamespace).Api, the one global option the generator reads.
+        var files = TestSpecs.Files() with { Namespace = string.Empty };
+        var (texts, options) = GeneratorHarness.Inputs(files, Global("App", unrelated: "1"));
+        var compilation = GeneratorHarness.CreateCompilation("public class A { }");
+        var driver = GeneratorHarness.CreateDriver(texts, options, withRefit: false).RunGenerators(compilation);
+        Assert.Contains(Ours(driver.GetRunResult()).GeneratedSources, s => s.HintName.StartsWith("App.Api.", StringComparison.Ordinal));
+        var reads = Reads(texts);
+
+        driver = driver.WithUpdatedAnalyzerConfigOptions(GeneratorHarness.Inputs(files, Global("Other", unrelated: "1")).Options).RunGenerators(compilation);
+        var second = Ours(driver.GetRunResult());
+
+        Assert.Equal(reads, Reads(texts));
+        Assert.All(Reasons(second, TrackingNames.InputTexts), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Parsed));
+        Assert.NotEmpty(second.GeneratedSources);
+        Assert.All(second.GeneratedSources, s => Assert.StartsWith("Other.Api.", s.HintName, StringComparison.Ordinal));
+    }
+
+    private static Dictionary<string, string> Global(string rootNamespace, string unrelated) => new()
+    {
+        ["build_property.RootNamespace"] = rootNamespace,
+        ["build_property.SomeUnrelatedProperty"] = unrelated,
+    };
+
+    private static int[] Reads(IEnumerable<AdditionalText> texts) => texts.Cast<TestAdditionalText>().Select(t => t.Reads).ToArray();
+
+    private static List<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
+        result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+
+    private static void AssertCachedOrUnchanged(GeneratorRunResult result)
+    {
+        foreach (var name in StepNames)
+        {
+            var reasons = Reasons(result, name);
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{name}: {r}"));
+        }
+
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o =>
+            Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
 
     private static GeneratorRunResult Ours(GeneratorDriverRunResult result) =>

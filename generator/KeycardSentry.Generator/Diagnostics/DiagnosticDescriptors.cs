@@ -86,6 +86,15 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "An unexpected error inside the generator; nothing is generated for this spec. Please report it.");
 
+    public static readonly DiagnosticDescriptor PaginatedResponseNotAList = new(
+        "KSG010",
+        "Paginated operation without a list response",
+        "Operation '{0}' has a cursor parameter but its response is not a list ({1}); no Enumerate…Async helper is generated",
+        GeneratorCategory,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "An operation with a 'cursor' query parameter is treated as paginated and returns ApiResponse<T>, but an Enumerate…Async helper needs a JSON array response to know the item type. The method itself is generated; follow the Link header by hand.");
+
     public static readonly DiagnosticDescriptor ScopeNotGranted = new(
         "KSC001",
         "Call needs a scope that is not granted",

@@ -47,6 +47,7 @@ internal static class DiagnosticDescriptorsById
         "KSG006" => DiagnosticDescriptors.MappedToJsonElement,
         "KSG007" => DiagnosticDescriptors.MissingOperationId,
         "KSG008" => DiagnosticDescriptors.UnsupportedParameter,
+        "KSG010" => DiagnosticDescriptors.PaginatedResponseNotAList,
         _ => DiagnosticDescriptors.GeneratorFailure,
     };
 }

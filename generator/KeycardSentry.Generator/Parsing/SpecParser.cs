@@ -160,6 +160,13 @@ internal static class SpecParser
                 var scopes = ReadScopes(operation.Security ?? document.Security, operationId!, knownScopes, locator, opIndex, opLocation, diagnostics);
                 var methodParameters = BuildParameters(parameters, operation, methodBase, operationId!, mapper, opLocation, diagnostics);
                 var (responseType, pageItem, paginated) = BuildResponse(operation, methodBase, parameters, mapper, opLocation);
+                if (paginated && pageItem is null)
+                {
+                    // Without a list there is no item type to yield, so the Link-following helper is left out.
+                    var shape = HasJsonResponse(operation) ? "its 2xx response is " + ShortType(responseType!) : "it has no 2xx JSON response";
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PaginatedResponseNotAList, idLocation, operationId!, shape));
+                }
+
 
                 group.Operations.Add(new OperationSpec(
                     operationId!,
@@ -339,6 +346,20 @@ internal static class SpecParser
         var syntax = content?.Syntax ?? "global::System.Text.Json.JsonElement";
         var pageItem = syntax.StartsWith(listPrefix, StringComparison.Ordinal) ? syntax.Substring(listPrefix.Length, syntax.Length - listPrefix.Length - 1) : null;
         return ($"global::Refit.ApiResponse<{syntax}>", pageItem, true);
+    }
+
+    private static bool HasJsonResponse(OpenApiOperation operation) =>
+        (operation.Responses ?? new OpenApiResponses())
+            .Where(r => r.Key.StartsWith("2", StringComparison.Ordinal))
+            .Any(r => r.Value?.Content?.Any(c => IsJson(c.Key) && c.Value?.Schema is not null) == true);
+
+    private static string ShortType(string responseType)
+    {
+        const string apiResponse = "global::Refit.ApiResponse<";
+        var type = responseType.StartsWith(apiResponse, StringComparison.Ordinal)
+            ? responseType.Substring(apiResponse.Length, responseType.Length - apiResponse.Length - 1)
+            : responseType;
+        return type.Replace("global::", string.Empty);
     }
 
     private static bool IsJson(string mediaType) =>

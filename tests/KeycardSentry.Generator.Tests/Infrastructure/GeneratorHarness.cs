@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace KeycardSentry.Generator.Tests.Infrastructure;
 
@@ -54,6 +55,12 @@ internal static class GeneratorHarness
     public static GeneratorDriver CreateDriver(SpecFiles files, out ImmutableArray<AdditionalText> texts, bool withRefit = true)
     {
         (texts, var options) = Inputs(files);
+        return CreateDriver(texts, options, withRefit);
+    }
+
+    /// <summary>A driver over the given AdditionalFiles items and options (for tests that add unrelated items or options).</summary>
+    public static GeneratorDriver CreateDriver(ImmutableArray<AdditionalText> texts, AnalyzerConfigOptionsProvider options, bool withRefit = true)
+    {
         var generators = new List<ISourceGenerator> { new KeycardApiGenerator().AsSourceGenerator() };
         if (withRefit)
         {
