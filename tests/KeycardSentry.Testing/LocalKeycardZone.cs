@@ -34,7 +34,10 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
     private readonly LocalKeycardZoneOptions _options;
-    private readonly RsaSecurityKey _signingKey;
+    private readonly Lock _keyLock = new();
+    private readonly List<RsaSecurityKey> _allKeys = [];
+    private RsaSecurityKey _signingKey;
+    private IReadOnlyList<RsaSecurityKey> _publishedKeys;
     private readonly JsonWebTokenHandler _jwtHandler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly ConcurrentDictionary<string, IssuedToken> _accessTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IssuedToken> _refreshTokens = new(StringComparer.Ordinal);
@@ -44,6 +47,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     private readonly ConcurrentQueue<FaultResponse> _faults = new();
     private readonly ConcurrentQueue<RecordedTokenRequest> _requests = new();
     private readonly ConcurrentQueue<string> _metadataRequests = new();
+    private int _jwksRequests;
     private readonly ConcurrentQueue<string> _issuedSecrets = new();
     private WebApplication? _app;
     private RequestGate? _gate;
@@ -54,7 +58,8 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     private LocalKeycardZone(LocalKeycardZoneOptions options)
     {
         _options = options;
-        _signingKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "local-zone-" + RandomNumberGenerator.GetHexString(8, lowercase: true) };
+        _signingKey = NewSigningKey();
+        _publishedKeys = [_signingKey];
         _grants = new ConcurrentDictionary<string, IReadOnlyList<string>>(options.GrantedScopesByUser, StringComparer.Ordinal);
         _metadataFailuresLeft = options.MetadataFailures;
         Issuer = string.Empty;
@@ -84,6 +89,15 @@ public sealed class LocalKeycardZone : IAsyncDisposable
 
     /// <summary>How many metadata documents were requested (including failed ones).</summary>
     public int MetadataRequestCount => _metadataRequests.Count;
+
+    /// <summary>How many times the JWKS was requested.</summary>
+    public int JwksRequestCount => Volatile.Read(ref _jwksRequests);
+
+    /// <summary>The <c>kid</c> of the key new subject tokens are signed with.</summary>
+    public string SigningKeyId => Volatile.Read(ref _signingKey).KeyId;
+
+    /// <summary>The <c>kid</c>s the JWKS publishes now (the zone itself accepts subject tokens signed with these keys only).</summary>
+    public IReadOnlyList<string> PublishedKeyIds => [.. Volatile.Read(ref _publishedKeys).Select(k => k.KeyId)];
 
     /// <summary>Every access and refresh token the zone ever issued (for leak tests: none may appear in logs or messages).</summary>
     public IReadOnlyCollection<string> AllIssuedTokens => [.. _issuedSecrets];
@@ -115,7 +129,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     /// Mints a subject token for <paramref name="user"/>: a JWT signed with the zone's key, with <c>iss</c> = <see cref="Issuer"/>,
     /// <c>sub</c> = user, and <c>iat</c>/<c>nbf</c>/<c>exp</c> from the zone's <see cref="LocalKeycardZoneOptions.TimeProvider"/>.
     /// </summary>
-    public string MintSubjectToken(string user, TimeSpan? lifetime = null) => Mint(user, lifetime ?? _options.SubjectTokenLifetime, _signingKey);
+    public string MintSubjectToken(string user, TimeSpan? lifetime = null) => Mint(user, lifetime ?? _options.SubjectTokenLifetime, Volatile.Read(ref _signingKey));
 
     /// <summary>
     /// Mints a JWT that looks like the zone's (same issuer, same <c>kid</c>, the given <c>sub</c>) but is signed with a
@@ -123,8 +137,19 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     /// </summary>
     public string MintForgedSubjectToken(string user, TimeSpan? lifetime = null)
     {
-        var attackerKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = _signingKey.KeyId };
+        var attackerKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = SigningKeyId };
         return Mint(user, lifetime ?? _options.SubjectTokenLifetime, attackerKey);
+    }
+
+    /// <summary>
+    /// Mints a JWT with the zone's issuer and the given <c>sub</c>, signed with a throw-away key under a made-up <c>kid</c>
+    /// the zone never publishes: what a client flooding the validator with unknown key ids would present.
+    /// </summary>
+    public string MintSubjectTokenWithUnknownKey(string user, TimeSpan? lifetime = null)
+    {
+        using var rsa = RSA.Create(2048);
+        var key = new RsaSecurityKey(rsa) { KeyId = "unknown-" + RandomNumberGenerator.GetHexString(12, lowercase: true) };
+        return Mint(user, lifetime ?? _options.SubjectTokenLifetime, key);
     }
 
     /// <summary>Creates an opaque (non-JWT) subject token the zone accepts for <paramref name="user"/>.</summary>
@@ -134,6 +159,43 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         _opaqueSubjects[token] = user;
         return token;
     }
+
+    /// <summary>
+    /// Rotates the signing key: a new RSA key with a new <c>kid</c> signs every subject token minted from now on and is
+    /// published in the JWKS. The old key stays published (tokens signed with it keep validating) when
+    /// <paramref name="keepOldKeyPublished"/> is true; otherwise it is withdrawn at once, as after a key compromise.
+    /// Returns the new <c>kid</c>.
+    /// </summary>
+    public string RotateSigningKey(bool keepOldKeyPublished)
+    {
+        lock (_keyLock)
+        {
+            var next = NewSigningKey();
+            var published = keepOldKeyPublished ? [.. _publishedKeys, next] : new List<RsaSecurityKey> { next };
+            Volatile.Write(ref _publishedKeys, published);
+            Volatile.Write(ref _signingKey, next);
+            return next.KeyId!;
+        }
+    }
+
+    /// <summary>Withdraws a published key from the JWKS (and from the zone's own validation); false when it was not published.</summary>
+    public bool WithdrawSigningKey(string keyId)
+    {
+        lock (_keyLock)
+        {
+            var remaining = _publishedKeys.Where(k => !string.Equals(k.KeyId, keyId, StringComparison.Ordinal)).ToList();
+            if (remaining.Count == _publishedKeys.Count)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _publishedKeys, remaining);
+            return true;
+        }
+    }
+
+    /// <summary>Makes the next <paramref name="count"/> metadata requests answer 500 (a zone briefly unreachable).</summary>
+    public void FailNextMetadataRequests(int count) => Volatile.Write(ref _metadataFailuresLeft, count);
 
     /// <summary>Sets the scopes <paramref name="user"/> is granted (what a Keycard admin would add in the console).</summary>
     public void SetGrantedScopes(string user, params string[] scopes) => _grants[user] = scopes;
@@ -212,7 +274,20 @@ public sealed class LocalKeycardZone : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
-        _signingKey.Rsa?.Dispose();
+        lock (_keyLock)
+        {
+            foreach (var key in _allKeys)
+            {
+                key.Rsa?.Dispose();
+            }
+        }
+    }
+
+    private RsaSecurityKey NewSigningKey()
+    {
+        var key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "local-zone-" + RandomNumberGenerator.GetHexString(8, lowercase: true) };
+        _allKeys.Add(key);
+        return key;
     }
 
     private string Mint(string user, TimeSpan lifetime, RsaSecurityKey key)
@@ -263,17 +338,21 @@ public sealed class LocalKeycardZone : IAsyncDisposable
 
     private IResult ServeJwks()
     {
-        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(_signingKey);
-        var key = new Dictionary<string, string>
+        Interlocked.Increment(ref _jwksRequests);
+        var keys = Volatile.Read(ref _publishedKeys).Select(k =>
         {
-            ["kty"] = jwk.Kty,
-            ["use"] = "sig",
-            ["alg"] = SecurityAlgorithms.RsaSha256,
-            ["kid"] = jwk.Kid,
-            ["n"] = jwk.N,
-            ["e"] = jwk.E,
-        };
-        return Results.Text(JsonSerializer.Serialize(new { keys = new[] { key } }), "application/json");
+            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(k);
+            return new Dictionary<string, string>
+            {
+                ["kty"] = jwk.Kty,
+                ["use"] = "sig",
+                ["alg"] = SecurityAlgorithms.RsaSha256,
+                ["kid"] = jwk.Kid,
+                ["n"] = jwk.N,
+                ["e"] = jwk.E,
+            };
+        }).ToArray();
+        return Results.Text(JsonSerializer.Serialize(new { keys }), "application/json");
     }
 
     private async Task HandleTokenRequestAsync(HttpContext context)
@@ -466,7 +545,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
 
         var result = _jwtHandler.ValidateTokenAsync(token, new TokenValidationParameters
         {
-            IssuerSigningKey = _signingKey,
+            IssuerSigningKeys = Volatile.Read(ref _publishedKeys),
             ValidIssuer = Issuer,
             ValidateAudience = false,
             ClockSkew = TimeSpan.Zero,

@@ -29,5 +29,12 @@ public static class KeycardDiagnostics
     /// <summary>Counter: JWT subject tokens validated in full (signature against the JWKS) because the validation cache had no trusted entry.</summary>
     public const string SubjectValidationCacheMisses = "keycard.subject.validation.cache.misses";
 
+    /// <summary>
+    /// Counter: fetches of the zone's metadata and JWKS. Tag <c>reason</c> = initial | scheduled (older than
+    /// <c>Keycard:JwksRefreshInterval</c>) | unknown_key (a subject token named a <c>kid</c> the cached JWKS lacks);
+    /// tag <c>outcome</c> = success | failure.
+    /// </summary>
+    public const string JwksRefreshes = "keycard.jwks.refreshes";
+
     internal static readonly ActivitySource ActivitySource = new(Name, typeof(KeycardDiagnostics).Assembly.GetName().Version?.ToString());
 }

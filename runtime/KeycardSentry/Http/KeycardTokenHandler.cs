@@ -30,6 +30,7 @@ public sealed class KeycardTokenHandler : DelegatingHandler
     private readonly ISubjectTokenAccessor _subject;
     private readonly IApiScopeCatalog _catalog;
     private readonly SentryApiOptions _options;
+    private readonly NormalizedScopes _scopes;
     private readonly ILogger _logger;
 
     /// <summary>Creates the handler (normally done by <c>AddKeycardApiClients</c>).</summary>
@@ -45,6 +46,9 @@ public sealed class KeycardTokenHandler : DelegatingHandler
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+
+        // Options are fixed once the host has started (and validated them): sort and de-duplicate the scopes once, not per call.
+        _scopes = NormalizedScopes.From(_options.Scopes);
     }
 
     /// <inheritdoc />
@@ -61,10 +65,10 @@ public sealed class KeycardTokenHandler : DelegatingHandler
             throw missing;
         }
 
-        var tokenRequest = new KeycardTokenRequest(subjectToken, _options.Resource, _options.Scopes);
-        var method = DescribeMethod(request, out var interfaceType, out var methodName);
+        var tokenRequest = new KeycardTokenRequest(subjectToken, _options.Resource, _scopes);
+        var method = new CallSite(request);
         IReadOnlyList<string> required = [];
-        var known = interfaceType is not null && methodName is not null && _catalog.TryGetRequiredScopes(interfaceType, methodName, out required);
+        var known = method.InterfaceType is not null && method.MethodName is not null && _catalog.TryGetRequiredScopes(method.InterfaceType, method.MethodName, out required);
 
         var token = await _tokens.GetTokenAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
         if (known)
@@ -83,7 +87,7 @@ public sealed class KeycardTokenHandler : DelegatingHandler
 
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            Log.RetryingAfterUnauthorized(_logger, token.Fingerprint, method);
+            Log.RetryingAfterUnauthorized(_logger, token.Fingerprint, method.Describe());
             response.Dispose();
             await _tokens.InvalidateAsync(tokenRequest, token.Fingerprint, cancellationToken).ConfigureAwait(false);
             token = await _tokens.GetTokenAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
@@ -99,13 +103,13 @@ public sealed class KeycardTokenHandler : DelegatingHandler
             {
                 var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
                 response.Dispose();
-                Log.SentryRefused(_logger, 401, method, token.Fingerprint, detail);
+                Log.SentryRefused(_logger, 401, method.Describe(), token.Fingerprint, detail);
                 throw new SentryAuthorizationException(
-                    $"Sentry answered 401 ({detail ?? "no detail"}) to {method}, also with a freshly exchanged token: the Sentry token Keycard holds for this user is invalid or expired. " +
+                    $"Sentry answered 401 ({detail ?? "no detail"}) to {method.Describe()}, also with a freshly exchanged token: the Sentry token Keycard holds for this user is invalid or expired. " +
                     "Re-connect the Sentry provider for this user in Keycard, then try again.",
                     HttpStatusCode.Unauthorized,
                     detail,
-                    method);
+                    method.Describe());
             }
         }
 
@@ -114,9 +118,9 @@ public sealed class KeycardTokenHandler : DelegatingHandler
             var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
             response.Dispose();
             var granted = token.Scopes.Order(StringComparer.Ordinal).ToList();
-            Log.SentryRefused(_logger, 403, method, token.Fingerprint, detail);
+            Log.SentryRefused(_logger, 403, method.Describe(), token.Fingerprint, detail);
             throw new SentryScopeException(
-                $"Sentry answered 403 ({detail ?? "no detail"}) to {method}. " +
+                $"Sentry answered 403 ({detail ?? "no detail"}) to {method.Describe()}. " +
                 (known ? $"The method needs one of [{string.Join(' ', required)}]; " : "The method's required scopes are not in the catalog; ") +
                 $"the token has [{string.Join(' ', granted)}]. Check the scopes of the Sentry application Keycard uses, the scopes of the Sentry resource in Keycard, " +
                 "and that org:read is granted for the organizations endpoints.",
@@ -124,13 +128,13 @@ public sealed class KeycardTokenHandler : DelegatingHandler
                 required,
                 granted,
                 detail,
-                method);
+                method.Describe());
         }
 
         return response;
     }
 
-    private void EnsureScopes(KeycardToken token, IReadOnlyList<string> required, string method)
+    private void EnsureScopes(KeycardToken token, IReadOnlyList<string> required, CallSite call)
     {
         // An empty scope set means Keycard did not say what it granted and none were requested: let Sentry decide.
         if (required.Count == 0 || token.Scopes.Count == 0)
@@ -144,6 +148,7 @@ public sealed class KeycardTokenHandler : DelegatingHandler
             return;
         }
 
+        var method = call.Describe();
         var granted = token.Scopes.Order(StringComparer.Ordinal).ToList();
         Log.ScopeCheckFailed(_logger, method, string.Join(' ', required), token.Fingerprint, string.Join(' ', granted));
         throw new SentryScopeException(
@@ -156,13 +161,31 @@ public sealed class KeycardTokenHandler : DelegatingHandler
             method);
     }
 
-    private static string DescribeMethod(HttpRequestMessage request, out Type? interfaceType, out string? methodName)
+    /// <summary>
+    /// The Refit method a request was made through, described (<c>Interface.Method</c>, else <c>VERB /path</c>) only
+    /// when a log line or an exception needs it: a successful call never builds the string.
+    /// </summary>
+    private readonly struct CallSite
     {
-        request.Options.TryGetValue(InterfaceTypeOption, out interfaceType);
-        request.Options.TryGetValue(MethodNameOption, out methodName);
-        return interfaceType is not null && methodName is not null
-            ? interfaceType.Name + "." + methodName
-            : request.Method.Method + " " + request.RequestUri?.AbsolutePath;
+        private readonly HttpRequestMessage _request;
+
+        public CallSite(HttpRequestMessage request)
+        {
+            _request = request;
+            request.Options.TryGetValue(InterfaceTypeOption, out var interfaceType);
+            request.Options.TryGetValue(MethodNameOption, out var methodName);
+            InterfaceType = interfaceType;
+            MethodName = methodName;
+        }
+
+        public Type? InterfaceType { get; }
+
+        public string? MethodName { get; }
+
+        public string Describe() =>
+            InterfaceType is not null && MethodName is not null
+                ? InterfaceType.Name + "." + MethodName
+                : _request.Method.Method + " " + _request.RequestUri?.AbsolutePath;
     }
 
     private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage original, CancellationToken cancellationToken)

@@ -12,6 +12,7 @@ internal sealed class KeycardMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _subjectHits;
     private readonly Counter<long> _subjectMisses;
+    private readonly Counter<long> _jwksRefreshes;
 
     public KeycardMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +24,7 @@ internal sealed class KeycardMetrics
         _duration = meter.CreateHistogram<double>(KeycardDiagnostics.ExchangeDuration, "s", "Duration of token exchanges.");
         _subjectHits = meter.CreateCounter<long>(KeycardDiagnostics.SubjectValidationCacheHits, "{validation}", "JWT subject tokens accepted from the validation cache.");
         _subjectMisses = meter.CreateCounter<long>(KeycardDiagnostics.SubjectValidationCacheMisses, "{validation}", "JWT subject tokens whose signature was checked against the JWKS.");
+        _jwksRefreshes = meter.CreateCounter<long>(KeycardDiagnostics.JwksRefreshes, "{fetch}", "Fetches of the zone's metadata and JWKS.");
     }
 
     public void CacheHit() => _hits.Add(1);
@@ -32,6 +34,9 @@ internal sealed class KeycardMetrics
     public void SubjectValidationCacheHit() => _subjectHits.Add(1);
 
     public void SubjectValidationCacheMiss() => _subjectMisses.Add(1);
+
+    public void JwksFetched(string reason, bool success) =>
+        _jwksRefreshes.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("outcome", success ? "success" : "failure"));
 
     public void Exchanged(string grant, TimeSpan elapsed)
     {

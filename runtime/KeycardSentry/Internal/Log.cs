@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "Evicted {Count} remembered subject-token validations (limit {Limit}).")]
     public static partial void SubjectValidationsEvicted(ILogger logger, int count, int limit);
+
+    [LoggerMessage(15, LogLevel.Warning, "Refreshing the Keycard metadata and JWKS at {MetadataUrl} failed; the keys fetched at {FetchedAt:O} stay in use and the refresh is retried after {RetryAfter:O}.")]
+    public static partial void JwksRefreshFailed(ILogger logger, string metadataUrl, DateTimeOffset fetchedAt, DateTimeOffset retryAfter, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Information, "A subject token names a signing key the cached JWKS (fetched {FetchedAt:O}) lacks; fetching the JWKS again.")]
+    public static partial void UnknownSigningKey(ILogger logger, DateTimeOffset fetchedAt);
 }

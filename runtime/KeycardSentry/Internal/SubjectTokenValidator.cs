@@ -14,7 +14,9 @@ namespace KeycardSentry.Internal;
 /// <remarks>
 /// Successful JWT validations are remembered in a <see cref="SubjectValidationCache"/> keyed by the token's SHA-256:
 /// the same token presented again skips discovery and the RSA signature check (most of a cache-hit call's cost) but
-/// still has its <c>exp</c>/<c>nbf</c> checked on every call. A failed validation is never remembered.
+/// still has its <c>exp</c>/<c>nbf</c> checked on every call; an entry never outlives the JWKS it was checked against.
+/// A failed validation is never remembered. A token whose <c>kid</c> the cached JWKS lacks makes the metadata provider
+/// fetch the JWKS again (rate-limited) and is validated once more. Opaque tokens need no metadata at all.
 /// </remarks>
 internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 {
@@ -62,10 +64,16 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
             return remembered;
         }
 
-        var metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
-        if (!LooksLikeJwt(subjectToken) || !metadata.HasJwks)
+        // A token that is not JWT-shaped is bound opaquely whatever the zone publishes, so it needs no metadata.
+        if (!LooksLikeJwt(subjectToken))
         {
-            return new SubjectIdentity("token:" + hash.ToHexLower(), null, null);
+            return OpaqueIdentity(hash);
+        }
+
+        var metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (!metadata.HasJwks)
+        {
+            return OpaqueIdentity(hash);
         }
 
         if (_cache is not null)
@@ -74,11 +82,13 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
         }
 
         var result = await ValidateJwtAsync(subjectToken, metadata).ConfigureAwait(false);
-        if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        if (!result.IsValid
+            && result.Exception is SecurityTokenSignatureKeyNotFoundException
+            && await _metadata.RefreshForUnknownKeyAsync(metadata, cancellationToken).ConfigureAwait(false) is { } refreshed)
         {
-            // The zone may have rotated its key: ask for a fresh JWKS once (the manager rate-limits this) and retry.
-            _metadata.RequestRefresh();
-            metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
+            // The zone may have rotated a new key in: validate once more against the JWKS fetched just now (the
+            // provider fetches at most once per JwksMinimumRefreshInterval for this, so made-up kids cost no fetches).
+            metadata = refreshed;
             result = await ValidateJwtAsync(subjectToken, metadata).ConfigureAwait(false);
         }
 
@@ -101,7 +111,7 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
         if (_cache is not null && jwt.ValidTo != DateTime.MinValue)
         {
             var notBefore = jwt.ValidFrom == DateTime.MinValue ? (DateTimeOffset?)null : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero);
-            _cache.Add(hash, identity, notBefore, expires);
+            _cache.Add(hash, identity, notBefore, expires, metadata.RefreshDue);
         }
 
         return identity;
@@ -110,7 +120,7 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
     /// <summary>Three dot-separated base64url segments whose header decodes as JSON: what a JWS looks like.</summary>
     internal bool LooksLikeJwt(string token)
     {
-        if (token.Count(c => c == '.') != 2 || !_handler.CanReadToken(token))
+        if (token.AsSpan().Count('.') != 2 || !_handler.CanReadToken(token))
         {
             return false;
         }
@@ -126,6 +136,8 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
             return false;
         }
     }
+
+    private static SubjectIdentity OpaqueIdentity(in SubjectTokenHash hash) => new("token:" + hash.ToHexLower(), null, null);
 
     internal static string OpaqueBindingKey(string token) => "token:" + SubjectTokenHash.Compute(token).ToHexLower();
 

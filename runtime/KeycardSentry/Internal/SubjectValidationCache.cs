@@ -22,8 +22,9 @@ internal enum SubjectCacheLookup
 /// <summary>
 /// Remembers successful JWT subject validations, keyed by the SHA-256 of the exact token string (the token itself is
 /// never stored). A hit still re-checks the token's <c>exp</c>/<c>nbf</c> against the injected clock; what it skips is
-/// the signature check, and only until <see cref="KeycardOptions.SubjectValidationCacheDuration"/> has passed, so a key
-/// the zone rotated out or revoked stops being trusted within that time.
+/// the signature check, and only until <see cref="KeycardOptions.SubjectValidationCacheDuration"/> has passed or the JWKS
+/// the signature was checked against is due for a refresh, whichever comes first: the cache never makes a key the zone
+/// withdrew work longer than the JWKS refresh alone would (<see cref="KeycardOptions.JwksRefreshInterval"/>).
 /// </summary>
 /// <remarks>
 /// Lookups are lock-free (<see cref="ConcurrentDictionary{TKey,TValue}"/>); only eviction, on the miss path after a
@@ -93,14 +94,20 @@ internal sealed class SubjectValidationCache
     }
 
     /// <summary>
-    /// Remembers a successful validation until <c>min(exp + ClockSkew, now + duration)</c>: the first bound is the last
-    /// instant the full validation itself would accept the token, the second how long a checked signature is trusted.
+    /// Remembers a successful validation until <c>min(exp + ClockSkew, now + duration, keysRefreshDue)</c>: the first
+    /// bound is the last instant the full validation itself would accept the token, the second how long a checked
+    /// signature is trusted, the third when the keys it was checked against are replaced by a fresh JWKS (after which a
+    /// withdrawn key must no longer vouch for the token).
     /// </summary>
-    public void Add(in SubjectTokenHash hash, SubjectIdentity identity, DateTimeOffset? notBefore, DateTimeOffset expires)
+    public void Add(in SubjectTokenHash hash, SubjectIdentity identity, DateTimeOffset? notBefore, DateTimeOffset expires, DateTimeOffset? keysRefreshDue = null)
     {
         var now = _timeProvider.GetUtcNow();
-        var lastAccepted = expires + _clockSkew;
-        var trustedUntil = now + _duration < lastAccepted ? now + _duration : lastAccepted;
+        var trustedUntil = Min(expires + _clockSkew, now + _duration);
+        if (keysRefreshDue is { } due)
+        {
+            trustedUntil = Min(trustedUntil, due);
+        }
+
         if (trustedUntil <= now)
         {
             return;
@@ -112,6 +119,8 @@ internal sealed class SubjectValidationCache
             Evict();
         }
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private void Remove(Entry entry) => _entries.TryRemove(new KeyValuePair<SubjectTokenHash, Entry>(entry.Hash, entry));
 

@@ -56,14 +56,32 @@ public sealed class KeycardOptions
 
     /// <summary>
     /// How long a checked signature is trusted before the token's signature is checked again against the zone's current
-    /// JWKS (bounding how long a rotated-out or revoked key keeps working); never beyond the token's own expiry.
+    /// JWKS; never beyond the token's own expiry, and never beyond the moment the JWKS it was checked against is due for
+    /// a refresh (<see cref="JwksRefreshInterval"/>), so the cache does not lengthen how long a withdrawn key works.
     /// <see cref="TimeSpan.Zero"/> turns the cache off. Default 5 minutes.
     /// </summary>
     public TimeSpan SubjectValidationCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long the zone's metadata and JWKS are used before they are fetched again (on the injected clock; the first
+    /// call after that waits for the fetch). This bounds how long a signing key the zone withdrew keeps being accepted:
+    /// a withdrawn key stops working within this time, including validations remembered by the subject validation cache,
+    /// which never outlive the JWKS they were checked against. If a refresh fails, the last good keys stay in use and the
+    /// refresh is retried every <see cref="JwksMinimumRefreshInterval"/>. Default 10 minutes.
+    /// </summary>
+    public TimeSpan JwksRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The least time between two JWKS fetches caused by a subject token whose <c>kid</c> is not in the cached JWKS (a
+    /// key the zone just rotated in), so a flood of tokens with made-up <c>kid</c>s cannot hammer the zone; also how long
+    /// a failed refresh waits before it is tried again. Must not exceed <see cref="JwksRefreshInterval"/>. Default 30 s.
+    /// </summary>
+    public TimeSpan JwksMinimumRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <inheritdoc />
     public override string ToString() =>
         $"KeycardOptions {{ ZoneUrl = {ZoneUrl}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(not set)" : "***")}, " +
         $"ExchangeTimeout = {ExchangeTimeout}, DefaultTokenLifetime = {DefaultTokenLifetime}, ExpirySkew = {ExpirySkew}, CacheSizeLimit = {CacheSizeLimit}, ClockSkew = {ClockSkew}, " +
-        $"SubjectValidationCacheSize = {SubjectValidationCacheSize}, SubjectValidationCacheDuration = {SubjectValidationCacheDuration} }}";
+        $"SubjectValidationCacheSize = {SubjectValidationCacheSize}, SubjectValidationCacheDuration = {SubjectValidationCacheDuration}, " +
+        $"JwksRefreshInterval = {JwksRefreshInterval}, JwksMinimumRefreshInterval = {JwksMinimumRefreshInterval} }}";
 }

@@ -71,6 +71,20 @@ internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
             failures.Add($"Keycard:SubjectValidationCacheDuration must not be negative (got {options.SubjectValidationCacheDuration}); 00:00:00 turns the subject validation cache off.");
         }
 
+        if (options.JwksRefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Keycard:JwksRefreshInterval must be positive (got {options.JwksRefreshInterval}), e.g. 00:10:00: it bounds how long a signing key the zone withdrew keeps being accepted.");
+        }
+
+        if (options.JwksMinimumRefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Keycard:JwksMinimumRefreshInterval must be positive (got {options.JwksMinimumRefreshInterval}), e.g. 00:00:30: it limits JWKS fetches caused by unknown key ids.");
+        }
+        else if (options.JwksRefreshInterval > TimeSpan.Zero && options.JwksMinimumRefreshInterval > options.JwksRefreshInterval)
+        {
+            failures.Add($"Keycard:JwksMinimumRefreshInterval ({options.JwksMinimumRefreshInterval}) must not exceed Keycard:JwksRefreshInterval ({options.JwksRefreshInterval}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -9,17 +9,19 @@ public sealed class KeycardTokenRequest
     /// <param name="resource">The RFC 8707 resource, e.g. <c>https://sentry.io/api/0</c>.</param>
     /// <param name="scopes">The scopes to request; empty means "what the grant gives".</param>
     public KeycardTokenRequest(string subjectToken, string resource, IEnumerable<string>? scopes = null)
+        : this(subjectToken, resource, NormalizedScopes.From(scopes))
+    {
+    }
+
+    /// <summary>For callers that send many requests with one scope set (the HTTP handler): scopes normalised once.</summary>
+    internal KeycardTokenRequest(string subjectToken, string resource, NormalizedScopes scopes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subjectToken);
         ArgumentException.ThrowIfNullOrWhiteSpace(resource);
         SubjectToken = subjectToken;
         Resource = resource;
-        Scopes = scopes is null
-            ? []
-            : [.. scopes.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-
-        // Built once: the token caches key on it on every call, including their hit paths.
-        ScopeString = string.Join(' ', Scopes);
+        Scopes = scopes.Scopes;
+        ScopeString = scopes.ScopeString;
     }
 
     /// <summary>The user's Keycard access token. Secret: never log it.</summary>
@@ -36,4 +38,29 @@ public sealed class KeycardTokenRequest
 
     /// <inheritdoc />
     public override string ToString() => $"KeycardTokenRequest {{ Resource = {Resource}, Scopes = [{ScopeString}], SubjectToken = *** }}";
+}
+
+/// <summary>
+/// A scope set as <see cref="KeycardTokenRequest"/> keeps it: trimmed, blanks dropped, distinct and sorted ordinally,
+/// with its space-separated form built once (the token caches key on it on every call, including their hit paths).
+/// </summary>
+internal sealed class NormalizedScopes
+{
+    private NormalizedScopes(IReadOnlyList<string> scopes)
+    {
+        Scopes = scopes;
+        ScopeString = string.Join(' ', scopes);
+    }
+
+    /// <summary>No scopes: "what the grant gives".</summary>
+    public static NormalizedScopes None { get; } = new([]);
+
+    public IReadOnlyList<string> Scopes { get; }
+
+    public string ScopeString { get; }
+
+    public static NormalizedScopes From(IEnumerable<string>? scopes) =>
+        scopes is null
+            ? None
+            : new([.. scopes.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
 }
