@@ -8,8 +8,9 @@ namespace KeycardSentry.Orleans;
 public sealed class TokenGrant
 {
     /// <summary>Creates a grant.</summary>
-    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt = null)
+    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt, DateTimeOffset cacheUntil)
     {
+        CacheUntil = cacheUntil;
         AccessToken = accessToken;
         TokenType = tokenType;
         ExpiresAt = expiresAt;
@@ -50,6 +51,13 @@ public sealed class TokenGrant
     /// </summary>
     [Id(6)]
     public DateTimeOffset? SubjectExpiresAt { get; }
+
+    /// <summary>
+    /// Until when a client may keep serving this grant without asking the grain again: the token's refresh point while
+    /// it is fresh, so the grain sees a call in time to refresh ahead; a few seconds once a refresh is due.
+    /// </summary>
+    [Id(7)]
+    public DateTimeOffset CacheUntil { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"TokenGrant {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes)}] }}";

@@ -1,8 +1,7 @@
 namespace KeycardSentry.Orleans;
 
 /// <summary>
-/// How <see cref="OrleansKeycardTokenProvider"/> (the client side of <c>UseOrleansTokenCache()</c>) keeps grants it got
-/// from the user token grains. Bound from the <c>Keycard</c> configuration section (the same section as the grains' and
+/// How the client side of <c>AddKeycardOrleansTokenCache()</c> keeps grants it got from the user token grains. Bound from the <c>Keycard</c> configuration section (the same section as the grains' and
 /// the in-process cache's options) and validated when the provider is created.
 /// </summary>
 /// <remarks>
@@ -22,23 +21,17 @@ public sealed class KeycardOrleansClientOptions
     public int NearCacheSize { get; set; } = 10_000;
 
     /// <summary>
-    /// The longest a grant is served from the near cache before the grain is asked again (which re-validates the
-    /// subject token, sees the token in use, and hands out its refreshed token). Keep it below the grains'
-    /// <c>Keycard:RefreshIfUsedWithin</c> (default 10 min) so a busy user's token is still refreshed ahead of expiry.
-    /// <see cref="TimeSpan.Zero"/> turns the near cache off. Default 5 minutes.
+    /// The longest a grant is served from the near cache before the grain is asked again (which re-validates the subject
+    /// token). A grant is never kept past the instant the grain gave with it (the token's refresh point, so the grain sees
+    /// a call in time to refresh ahead) nor past the subject token's own expiry. <see cref="TimeSpan.Zero"/> turns the near
+    /// cache off. Default 5 minutes.
     /// </summary>
     public TimeSpan NearCacheMaxAge { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// A near-cached grant stops being served <c>ExpiresAt - ExpirySkew</c>, as the grain stops serving it. The same
-    /// key (<c>Keycard:ExpirySkew</c>) as the grains' option; default 60 seconds.
-    /// </summary>
-    public TimeSpan ExpirySkew { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>True when the options turn the near cache on.</summary>
     internal bool NearCacheEnabled => NearCache && NearCacheSize > 0 && NearCacheMaxAge > TimeSpan.Zero;
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"KeycardOrleansClientOptions {{ NearCache = {NearCache}, NearCacheSize = {NearCacheSize}, NearCacheMaxAge = {NearCacheMaxAge}, ExpirySkew = {ExpirySkew} }}";
+        $"KeycardOrleansClientOptions {{ NearCache = {NearCache}, NearCacheSize = {NearCacheSize}, NearCacheMaxAge = {NearCacheMaxAge} }}";
 }

@@ -13,39 +13,43 @@ public static class KeycardOrleansServiceCollectionExtensions
 {
     /// <summary>
     /// Makes every token come from the user's grain: replaces the registered <see cref="IKeycardTokenProvider"/> (the
-    /// in-process cache of <c>AddKeycard</c>, if any) by <see cref="OrleansKeycardTokenProvider"/>. Works in an app that is
-    /// a silo (<c>UseOrleans</c>) and in one that is only an Orleans client (<c>UseOrleansClient</c>). In a client it is
-    /// all the Keycard registration needed: it adds what the token handler uses besides the provider (the ambient
-    /// subject-token accessor, the clock), so no Keycard zone, client id or secret is configured there; the silos exchange.
+    /// in-process cache of <c>AddKeycard</c>, if any). Works in an app that is a silo (<c>UseOrleans</c>) and in one that
+    /// is only an Orleans client (<c>UseOrleansClient</c>). In a client it is all the Keycard registration needed: no
+    /// client id or secret is configured there; the silos exchange.
     /// </summary>
     /// <remarks>
-    /// <see cref="KeycardOrleansClientOptions"/> (the near cache: <c>Keycard:NearCache</c>, <c>Keycard:NearCacheSize</c>,
-    /// <c>Keycard:NearCacheMaxAge</c>, <c>Keycard:ExpirySkew</c>) are bound from the <c>Keycard</c> section of the app's
-    /// configuration when there is one, then <paramref name="configure"/> runs.
+    /// Binds the near cache (<c>Keycard:NearCache</c>, <c>Keycard:NearCacheSize</c>, <c>Keycard:NearCacheMaxAge</c>) and
+    /// <c>Keycard:MaxSubjectTokenLength</c> from the app's <c>Keycard</c> section, then runs <paramref name="configure"/>.
+    /// Subject tokens are validated by the silos' <see cref="ITokenGatewayGrain"/> before they reach a user's grain, or
+    /// in this process when it already validates them (an app that is a silo with <c>AddKeycard</c>). To validate in an
+    /// Orleans client too (one hop less), pass the section: <see cref="AddKeycardOrleansTokenCache(IServiceCollection, IConfiguration, Action{KeycardOrleansClientOptions}?)"/>.
     /// </remarks>
-    public static IServiceCollection UseOrleansTokenCache(this IServiceCollection services, Action<KeycardOrleansClientOptions>? configure = null)
+    public static IServiceCollection AddKeycardOrleansTokenCache(this IServiceCollection services, Action<KeycardOrleansClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KeycardOrleansClientOptions>, BindAppKeycardSection>());
-        return services.AddOrleansTokenProvider(configure);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KeycardOptions>, BindAppKeycardSection>());
+        return services.AddOrleansTokenProvider(configure, zoneConfigured: null);
     }
 
     /// <summary>
-    /// As <see cref="UseOrleansTokenCache(IServiceCollection, Action{KeycardOrleansClientOptions}?)"/>, with
-    /// <see cref="KeycardOrleansClientOptions"/> bound from <paramref name="keycardSection"/> (normally
-    /// <c>configuration.GetSection("Keycard")</c>) instead of the app's <c>Keycard</c> section.
+    /// As <see cref="AddKeycardOrleansTokenCache(IServiceCollection, Action{KeycardOrleansClientOptions}?)"/>, with the
+    /// options bound from <paramref name="keycardSection"/> (normally <c>configuration.GetSection("Keycard")</c>). When the
+    /// section names the zone (<c>ZoneUrl</c>, with <c>SubjectAudience</c>; no client credentials), this process fetches
+    /// the zone's keys, validates subject tokens itself and calls the user's grain directly; forged tokens never leave it.
     /// </summary>
-    public static IServiceCollection UseOrleansTokenCache(this IServiceCollection services, IConfiguration keycardSection, Action<KeycardOrleansClientOptions>? configure = null)
+    public static IServiceCollection AddKeycardOrleansTokenCache(this IServiceCollection services, IConfiguration keycardSection, Action<KeycardOrleansClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(keycardSection);
         services.AddOptions<KeycardOrleansClientOptions>().Bind(keycardSection);
-        return services.AddOrleansTokenProvider(configure);
+        services.AddOptions<KeycardOptions>().Bind(keycardSection);
+        return services.AddOrleansTokenProvider(configure, zoneConfigured: !string.IsNullOrWhiteSpace(keycardSection["ZoneUrl"]));
     }
 
-    private static IServiceCollection AddOrleansTokenProvider(this IServiceCollection services, Action<KeycardOrleansClientOptions>? configure)
+    private static IServiceCollection AddOrleansTokenProvider(this IServiceCollection services, Action<KeycardOrleansClientOptions>? configure, bool? zoneConfigured)
     {
-        // Checked when a host starts, not at the first token request (the provider checks again when it is created).
+        // Checked when a host starts, not at the first token request.
         var options = services.AddOptions<KeycardOrleansClientOptions>().ValidateOnStart();
         if (configure is not null)
         {
@@ -53,11 +57,24 @@ public static class KeycardOrleansServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeycardOrleansClientOptions>, KeycardOrleansClientOptionsValidator>());
-        services.Replace(ServiceDescriptor.Singleton<IKeycardTokenProvider>(sp => new OrleansKeycardTokenProvider(
-            sp.GetRequiredService<IGrainFactory>(),
-            sp.GetRequiredService<IOptions<KeycardOrleansClientOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IMeterFactory>())));
+        var alreadyValidates = services.Any(d => d.ServiceType == typeof(ISubjectTokenValidator));
+        if (zoneConfigured == true && !alreadyValidates)
+        {
+            services.AddKeycardZone();
+        }
+
+        services.Replace(ServiceDescriptor.Singleton<IKeycardTokenProvider>(sp =>
+        {
+            var value = sp.GetRequiredService<IOptions<KeycardOrleansClientOptions>>().Value;
+            var near = value.NearCacheEnabled
+                ? new NearTokenCache(value.NearCacheSize, value.NearCacheMaxAge, sp.GetRequiredService<TimeProvider>(), new NearCacheMetrics(sp.GetRequiredService<IMeterFactory>()))
+                : null;
+            return new OrleansKeycardTokenProvider(
+                sp.GetRequiredService<IGrainFactory>(),
+                sp.GetService<ISubjectTokenValidator>() is { } validator && validator is not UnconfiguredKeycardZone ? validator : null,
+                near,
+                sp.GetRequiredService<IOptions<KeycardOptions>>().Value.MaxSubjectTokenLength);
+        }));
         services.TryAddSingleton<ISubjectTokenAccessor, AmbientSubjectTokenAccessor>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
@@ -66,14 +83,12 @@ public static class KeycardOrleansServiceCollectionExtensions
     }
 
     /// <summary>Binds the app's <c>Keycard</c> section when the app has a configuration (a host always does).</summary>
-    private sealed class BindAppKeycardSection(IServiceProvider services) : IConfigureOptions<KeycardOrleansClientOptions>
+    private sealed class BindAppKeycardSection(IServiceProvider services) : IConfigureOptions<KeycardOrleansClientOptions>, IConfigureOptions<KeycardOptions>
     {
-        public void Configure(KeycardOrleansClientOptions options)
-        {
-            if (services.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(KeycardOptions.SectionName).Bind(options);
-            }
-        }
+        public void Configure(KeycardOrleansClientOptions options) => Section()?.Bind(options);
+
+        public void Configure(KeycardOptions options) => Section()?.Bind(options);
+
+        private IConfigurationSection? Section() => services.GetService<IConfiguration>()?.GetSection(KeycardOptions.SectionName);
     }
 }

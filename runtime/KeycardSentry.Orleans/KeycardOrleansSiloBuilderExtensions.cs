@@ -1,8 +1,10 @@
+using KeycardSentry.Internal;
 using KeycardSentry.Orleans.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace KeycardSentry.Orleans;
@@ -28,6 +30,9 @@ public static class KeycardOrleansSiloBuilderExtensions
             builder.Services.TryAddSingleton<IKeycardExchangeClient>(sp => sp.GetRequiredService<UnconfiguredKeycardZone>());
             builder.Services.TryAddSingleton<ISubjectTokenValidator>(sp => sp.GetRequiredService<UnconfiguredKeycardZone>());
             builder.Services.TryAddSingleton(TimeProvider.System);
+            builder.Services.AddOptions<KeycardOptions>().Bind(keycardSection);
+            builder.Services.TryAddSingleton(sp => TokenPolicy.From(sp.GetRequiredService<IOptions<KeycardOptions>>().Value));
+            builder.Services.TryAddSingleton<TokenFetcher>();
         }
         else
         {
@@ -38,8 +43,7 @@ public static class KeycardOrleansSiloBuilderExtensions
     }
 
     /// <summary>
-    /// Hosts the user token grains in this silo, using the <see cref="IKeycardExchangeClient"/>,
-    /// <see cref="ISubjectTokenValidator"/> and <see cref="TimeProvider"/> already registered (e.g. by
+    /// Hosts the user token grains in this silo, using the Keycard runtime already registered (by
     /// <c>services.AddKeycard(...)</c> in an app that is itself a silo).
     /// </summary>
     public static ISiloBuilder AddKeycardTokenGrains(this ISiloBuilder builder, Action<KeycardTokenGrainOptions>? configure = null)
@@ -56,7 +60,7 @@ public static class KeycardOrleansSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KeycardGrainMetrics>();
         services.AddOptions<GrainCollectionOptions>()
-            .Configure<Microsoft.Extensions.Options.IOptions<KeycardTokenGrainOptions>>((collection, grainOptions) =>
+            .Configure<IOptions<KeycardTokenGrainOptions>>((collection, grainOptions) =>
                 collection.ClassSpecificCollectionAge[typeof(UserTokenGrain).FullName!] = grainOptions.Value.GrainIdleTimeout);
         services.AddHostedService<KeycardSiloStartupCheck>();
         return builder;

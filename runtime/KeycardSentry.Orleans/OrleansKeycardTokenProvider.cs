@@ -1,118 +1,147 @@
-using System.Diagnostics.Metrics;
+using KeycardSentry.Internal;
 using KeycardSentry.Orleans.Internal;
-using Microsoft.Extensions.Options;
 
 namespace KeycardSentry.Orleans;
 
 /// <summary>
-/// An <see cref="IKeycardTokenProvider"/> backed by the cluster: a call goes to the user's <see cref="IUserTokenGrain"/>,
-/// which validates the subject token and owns exchange, cache and refresh. Works inside a silo and in an Orleans
-/// client alike (it only needs <see cref="IGrainFactory"/>), and needs no Keycard client secret: the silos exchange.
+/// The <see cref="IKeycardTokenProvider"/> of <c>AddKeycardOrleansTokenCache()</c>: a call goes to the user's
+/// <see cref="IUserTokenGrain"/>, which validates the subject token again and owns exchange, cache and refresh for the
+/// whole cluster. Works inside a silo and in an Orleans client alike, and needs no Keycard client secret.
 /// </summary>
 /// <remarks>
-/// With the near cache on (<see cref="KeycardOrleansClientOptions.NearCache"/>, the default of
-/// <c>UseOrleansTokenCache()</c>), the grant the grain returned for a call's exact subject-token bytes, resource and
-/// scope set is kept in this process and handed out again without a grain call until the token is within
-/// <see cref="KeycardOrleansClientOptions.ExpirySkew"/> of expiry, the subject token expires, or
-/// <see cref="KeycardOrleansClientOptions.NearCacheMaxAge"/> has passed, whichever comes first.
+/// <para>
+/// Before anything leaves the process, a subject token is checked for size and shape. When this process knows the zone
+/// (<c>Keycard:ZoneUrl</c>, no secret needed) it validates the token itself and calls the user's grain directly;
+/// otherwise it sends the call to the silo's <see cref="ITokenGatewayGrain"/>, which validates before forwarding. Either
+/// way a forged token never reaches a user's grain.
+/// </para>
+/// <para>
+/// With the near cache on, the grant the grain returned for a call's exact subject-token bytes, resource and scope set
+/// is kept in this process until the grain's <see cref="TokenGrant.CacheUntil"/>, the subject token's expiry or
+/// <see cref="KeycardOrleansClientOptions.NearCacheMaxAge"/>, whichever comes first.
+/// </para>
 /// </remarks>
-public sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
+internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
 {
     private readonly IGrainFactory _grains;
+    private readonly ISubjectTokenValidator? _validator;
     private readonly NearTokenCache? _near;
+    private readonly int _maxSubjectTokenLength;
 
-    /// <summary>Creates the provider without a near cache: every call goes to the user's grain.</summary>
-    public OrleansKeycardTokenProvider(IGrainFactory grains)
+    public OrleansKeycardTokenProvider(IGrainFactory grains, ISubjectTokenValidator? localValidator, NearTokenCache? nearCache, int maxSubjectTokenLength)
     {
-        ArgumentNullException.ThrowIfNull(grains);
         _grains = grains;
+        _validator = localValidator;
+        _near = nearCache;
+        _maxSubjectTokenLength = maxSubjectTokenLength;
     }
-
-    /// <summary>Creates the provider with a near cache as <paramref name="options"/> say (validated here).</summary>
-    public OrleansKeycardTokenProvider(IGrainFactory grains, IOptions<KeycardOrleansClientOptions> options, TimeProvider timeProvider, IMeterFactory meterFactory)
-        : this(grains)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(meterFactory);
-        var value = options.Value;
-        var validation = new KeycardOrleansClientOptionsValidator().Validate(Options.DefaultName, value);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(KeycardOrleansClientOptions), validation.Failures);
-        }
-
-        if (value.NearCacheEnabled)
-        {
-            _near = new NearTokenCache(value.NearCacheSize, value.NearCacheMaxAge, value.ExpirySkew, timeProvider, new NearCacheMetrics(meterFactory));
-        }
-    }
-
-    /// <summary>True when this provider keeps grants in a near cache.</summary>
-    public bool HasNearCache => _near is not null;
 
     /// <summary>The near cache, for diagnostics and tests; null when off.</summary>
     internal NearTokenCache? NearCache => _near;
 
-    /// <inheritdoc />
+    /// <summary>True when this process validates subject tokens itself (it knows the zone).</summary>
+    internal bool ValidatesLocally => _validator is not null;
+
     public ValueTask<KeycardToken> GetTokenAsync(KeycardTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        CheckShape(request.SubjectToken);
         if (_near is null)
         {
-            return FromGrainAsync(request, cancellationToken);
+            return FromGrainAsync(request, null, cancellationToken);
         }
 
         var key = NearCacheKey.For(request);
         return _near.TryGet(key, out var token) == NearCacheLookup.Hit
             ? new ValueTask<KeycardToken>(token!)
-            : FromGrainIntoNearCacheAsync(_near, key, request, cancellationToken);
+            : FromGrainAsync(request, key, cancellationToken);
     }
 
-    /// <inheritdoc />
     public async ValueTask InvalidateAsync(KeycardTokenRequest request, string fingerprint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(fingerprint);
-        var key = _near is null ? default : NearCacheKey.For(request);
-        _near?.Invalidate(key, fingerprint);
+        CheckShape(request.SubjectToken);
+        NearCacheKey? key = _near is null ? null : NearCacheKey.For(request);
+        if (key is { } k)
+        {
+            _near!.Invalidate(k, fingerprint);
+        }
+
         try
         {
             // The grain drops its copy too (if the fingerprint is still its token), so one 401 costs one re-exchange
-            // cluster-wide; it also validates the subject token, as before.
-            var grain = _grains.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(request.SubjectToken));
-            await grain.InvalidateAsync(request.SubjectToken, request.Resource, [.. request.Scopes], fingerprint).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // cluster-wide; it validates the subject token, as on every call.
+            var grainRequest = request.ToGrainRequest();
+            var call = await RouteAsync(request.SubjectToken, cancellationToken).ConfigureAwait(false) is { } userGrain
+                ? userGrain.InvalidateAsync(grainRequest, fingerprint)
+                : _grains.GetGrain<ITokenGatewayGrain>(0).InvalidateAsync(grainRequest, fingerprint);
+            await call.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // A concurrent miss may have fetched the old token from the grain before the grain dropped it and added it
-            // after the first removal: remove it again, and keep answers still in flight from being added.
-            _near?.Invalidate(key, fingerprint);
+            // after the first removal: remove it again (answers still in flight for this stripe are not added).
+            if (key is { } again)
+            {
+                _near!.Invalidate(again, fingerprint);
+            }
         }
     }
 
-    private async ValueTask<KeycardToken> FromGrainIntoNearCacheAsync(NearTokenCache near, NearCacheKey key, KeycardTokenRequest request, CancellationToken cancellationToken)
+    private async ValueTask<KeycardToken> FromGrainAsync(KeycardTokenRequest request, NearCacheKey? key, CancellationToken cancellationToken)
     {
-        var generation = near.Generation;
-        var grant = await GetGrantAsync(request, cancellationToken).ConfigureAwait(false);
-        var token = ToToken(grant);
+        var generation = key is { } k ? _near!.GenerationOf(k) : 0;
+        var grainRequest = request.ToGrainRequest();
+        TokenGrant grant;
+        try
+        {
+            // Cancellation stops this caller's wait only; the grain's exchange is shared with other callers and goes on.
+            var call = await RouteAsync(request.SubjectToken, cancellationToken).ConfigureAwait(false) is { } userGrain
+                ? userGrain.GetTokenAsync(grainRequest)
+                : _grains.GetGrain<ITokenGatewayGrain>(0).GetTokenAsync(grainRequest);
+            grant = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeycardExchangeException ex) when (ex.Error == "invalid_client")
+        {
+            throw new KeycardExchangeException(
+                "Keycard did not accept the silos' client credentials (invalid_client). This app is an Orleans client and holds no Keycard " +
+                "credentials: check Keycard:ClientId and the client secret or assertion key in the configuration of the silos.",
+                ex.StatusCode,
+                ex.Error,
+                ex.ErrorDescription,
+                ex.ErrorUri,
+                ex.IsRetryable,
+                ex);
+        }
 
-        // The key hashes request.SubjectToken, the very token the grain just validated for this grant.
-        near.Add(key, token, grant.SubjectExpiresAt, generation);
+        var token = new KeycardToken(grant.AccessToken, grant.TokenType, grant.ExpiresAt, grant.Scopes, grant.IssuedTokenType, grant.Fingerprint);
+        if (key is { } nearKey)
+        {
+            // The key hashes request.SubjectToken, the very token the grain just validated for this grant.
+            _near!.Add(nearKey, token, grant.CacheUntil, grant.SubjectExpiresAt, generation);
+        }
+
         return token;
     }
 
-    private async ValueTask<KeycardToken> FromGrainAsync(KeycardTokenRequest request, CancellationToken cancellationToken) =>
-        ToToken(await GetGrantAsync(request, cancellationToken).ConfigureAwait(false));
-
-    private Task<TokenGrant> GetGrantAsync(KeycardTokenRequest request, CancellationToken cancellationToken)
+    /// <summary>The user's grain when this process can validate the token itself; null to go through the silo's gateway.</summary>
+    private async ValueTask<IUserTokenGrain?> RouteAsync(string subjectToken, CancellationToken cancellationToken)
     {
-        var grain = _grains.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(request.SubjectToken));
+        if (_validator is null)
+        {
+            return null;
+        }
 
-        // Cancellation stops this caller's wait only; the grain's exchange is shared with other callers and goes on.
-        return grain.GetTokenAsync(request.SubjectToken, request.Resource, [.. request.Scopes]).WaitAsync(cancellationToken);
+        var identity = await _validator.ValidateAsync(subjectToken, cancellationToken).ConfigureAwait(false);
+        return _grains.GetGrain<IUserTokenGrain>(identity.Binding.Key);
     }
 
-    private static KeycardToken ToToken(TokenGrant grant) =>
-        new(grant.AccessToken, grant.TokenType, grant.ExpiresAt, grant.Scopes, grant.IssuedTokenType);
+    private void CheckShape(string subjectToken)
+    {
+        if (SubjectTokenShape.Check(subjectToken, _maxSubjectTokenLength) is { } reason)
+        {
+            throw new KeycardSubjectException($"The subject token was rejected: {reason}. No token is issued for it; the user must sign in to Keycard again.");
+        }
+    }
 }

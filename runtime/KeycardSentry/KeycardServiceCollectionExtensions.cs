@@ -2,12 +2,13 @@ using KeycardSentry;
 using KeycardSentry.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the Keycard exchange runtime and wires API clients to it.</summary>
+/// <summary>Registers the Keycard runtime: the zone (discovery, keys, subject-token validation), the exchange and the token cache.</summary>
 public static class KeycardServiceCollectionExtensions
 {
     private static readonly string[] SecretHeaders = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
@@ -39,98 +40,63 @@ public static class KeycardServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Wires API clients to Keycard: <paramref name="registerClients"/> registers each client (e.g. the generated
-    /// <c>AddSentryClients</c>) and calls the given action on each client's <see cref="IHttpClientBuilder"/>, which sets
-    /// the base address, adds <see cref="KeycardTokenHandler"/> (outer) and the 429 retry (inner, so a retry reuses the
-    /// token and a 401 after retries still reaches the handler).
+    /// Adds a health check named <c>keycard-zone</c>: healthy once the zone's metadata (and keys) were read; unhealthy when no
+    /// zone is configured, it could not be reached at the last attempt, or it publishes no keys while only JWTs are accepted.
     /// </summary>
-    /// <param name="services">The services.</param>
-    /// <param name="catalog">The scope catalog of the clients (the generated <c>SentryApiScopeCatalog.Instance</c>).</param>
-    /// <param name="registerClients">Registers the clients, calling its argument on each client's builder.</param>
-    /// <param name="configure">Sets <see cref="SentryApiOptions"/>; validated at start.</param>
-    public static IServiceCollection AddKeycardApiClients(
-        this IServiceCollection services,
-        IApiScopeCatalog catalog,
-        Action<Action<IHttpClientBuilder>> registerClients,
-        Action<SentryApiOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(registerClients);
-
-        var optionsBuilder = services.AddOptions<SentryApiOptions>().ValidateOnStart();
-        if (configure is not null)
-        {
-            optionsBuilder.Configure(configure);
-        }
-
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SentryApiOptions>, SentryApiOptionsValidator>());
-        services.TryAddSingleton(catalog);
-
-        registerClients(builder => ConfigureClient(builder, catalog));
-        return services;
-    }
-
-    /// <summary>Configures one API client's <see cref="IHttpClientBuilder"/> for Keycard (what <see cref="AddKeycardApiClients"/> does per client).</summary>
-    public static IHttpClientBuilder AddKeycardHandlers(this IHttpClientBuilder builder, IApiScopeCatalog catalog)
+    public static IHealthChecksBuilder AddKeycardZone(this IHealthChecksBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(catalog);
-        ConfigureClient(builder, catalog);
-        return builder;
+        return builder.Add(new HealthCheckRegistration("keycard-zone", sp => new KeycardZoneHealthCheck(sp), HealthStatus.Unhealthy, ["keycard"]));
     }
 
-    private static void ConfigureClient(IHttpClientBuilder builder, IApiScopeCatalog catalog)
-    {
-        builder
-            .ConfigureHttpClient((sp, client) => client.BaseAddress = sp.GetRequiredService<IOptions<SentryApiOptions>>().Value.EffectiveBaseUrl)
-            .UseHeaderFreeLogging()
-            .AddHttpMessageHandler(sp => new KeycardTokenHandler(
-                sp.GetRequiredService<IKeycardTokenProvider>(),
-                sp.GetRequiredService<ISubjectTokenAccessor>(),
-                catalog,
-                sp.GetRequiredService<IOptions<SentryApiOptions>>(),
-                sp.GetRequiredService<ILogger<KeycardTokenHandler>>()));
-        builder.AddResilienceHandler(RateLimitRetry.PipelineName, (pipeline, context) =>
-            RateLimitRetry.Configure(
-                pipeline,
-                context.ServiceProvider.GetRequiredService<IOptions<SentryApiOptions>>().Value,
-                context.ServiceProvider.GetRequiredService<TimeProvider>(),
-                context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeycardTokenHandler).FullName!)));
-    }
-
-    private static IHttpClientBuilder UseHeaderFreeLogging(this IHttpClientBuilder builder) =>
-        builder
-            .RedactLoggedHeaders(SecretHeaders)
-            .RemoveAllLoggers()
-            .AddLogger(sp => new HeaderFreeHttpClientLogger(sp.GetRequiredService<ILoggerFactory>().CreateLogger("KeycardSentry.Http." + builder.Name)));
-
-    private static IServiceCollection AddKeycardCore(this IServiceCollection services)
+    /// <summary>
+    /// The zone side only: options validation, discovery and keys (fetched at start), subject-token validation. What an
+    /// Orleans client that knows the zone needs to validate subject tokens itself; no client credentials involved.
+    /// </summary>
+    internal static IServiceCollection AddKeycardZone(this IServiceCollection services)
     {
         services.AddOptions<KeycardOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeycardOptions>, KeycardOptionsValidator>());
-        services.AddOptions<SentryApiOptions>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SentryApiOptions>, SentryApiOptionsValidator>());
-
         services.AddLogging();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KeycardMetrics>();
+        services.TryAddSingleton<KeycardZoneStatus>();
 
         // IHttpClientFactory's loggers put raw request headers (bearer token, Basic credentials) in their structured state.
         services.AddHttpClient(KeycardMetadataProvider.HttpClientName)
             .UseHeaderFreeLogging()
-            .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<KeycardOptions>>().Value.ExchangeTimeout);
+            .ConfigureHttpClient((sp, client) =>
+            {
+                client.Timeout = sp.GetRequiredService<IOptions<KeycardOptions>>().Value.ExchangeTimeout;
+                client.MaxResponseContentBufferSize = 1024 * 1024;
+            });
+        services.TryAddSingleton<KeycardMetadataProvider>();
+        services.TryAddSingleton<ISubjectTokenValidator, SubjectTokenValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeycardZoneWarmup>());
+        services.TryAddSingleton<ISubjectTokenAccessor, AmbientSubjectTokenAccessor>();
+        return services;
+    }
+
+    internal static IHttpClientBuilder UseHeaderFreeLogging(this IHttpClientBuilder builder) =>
+        builder
+            .RedactLoggedHeaders(SecretHeaders)
+            .RemoveAllLoggers()
+            .AddLogger(sp => new HeaderFreeHttpClientLogger(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("KeycardSentry.Http." + builder.Name)));
+
+    private static IServiceCollection AddKeycardCore(this IServiceCollection services)
+    {
+        services.AddKeycardZone();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeycardOptions>, KeycardClientCredentialsValidator>());
+
         // The exchange time-out is ours (on the injected clock), so HttpClient's own must not cut in first.
         services.AddHttpClient(KeycardExchangeClient.HttpClientName)
             .UseHeaderFreeLogging()
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
-
-        services.TryAddSingleton<KeycardMetadataProvider>();
         services.TryAddSingleton<IKeycardExchangeClient, KeycardExchangeClient>();
-        services.TryAddSingleton<ISubjectTokenValidator, SubjectTokenValidator>();
+        services.TryAddSingleton(sp => TokenPolicy.From(sp.GetRequiredService<IOptions<KeycardOptions>>().Value));
+        services.TryAddSingleton<TokenFetcher>();
         services.TryAddSingleton<IKeycardTokenProvider, InProcessKeycardTokenProvider>();
-        services.TryAddSingleton<ISubjectTokenAccessor, AmbientSubjectTokenAccessor>();
         return services;
     }
 }

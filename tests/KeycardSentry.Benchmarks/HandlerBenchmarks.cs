@@ -1,5 +1,6 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using KeycardSentry.Internal;
 using KeycardSentry.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace KeycardSentry.Benchmarks;
 
 /// <summary>
-/// One successful call through <see cref="KeycardTokenHandler"/> (token cache hit, scope check, bearer header) to an
+/// One successful call through the Keycard token handler (token cache hit, scope check, bearer header) to an
 /// in-memory 200 answer, so the numbers are the handler's own per-call work. JWT subject (validation remembered) and
 /// opaque subject. Run: dotnet run -c Release --project tests/KeycardSentry.Benchmarks -- --filter '*Handler*'
 /// </summary>
@@ -34,11 +35,13 @@ public class HandlerBenchmarks
             o.ZoneUrl = _zone.Issuer;
             o.ClientId = _zone.ClientId;
             o.ClientSecret = _zone.ClientSecret;
+            o.SubjectAudience = _zone.SubjectAudience;
+            o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque;
         });
         _host = builder.Build();
         _host.StartAsync().GetAwaiter().GetResult();
         var tokens = _host.Services.GetRequiredService<IKeycardTokenProvider>();
-        var options = Options.Create(new SentryApiOptions { Scopes = ["project:read", "org:read", "org:read", " event:read "] });
+        var options = new KeycardApiOptions { Resource = "https://sentry.io/api/0", Scopes = ["project:read", "org:read", "org:read", " event:read "] };
         _jwtInvoker = Invoker(tokens, options, _zone.MintSubjectToken("alice"));
         _opaqueInvoker = Invoker(tokens, options, _zone.MintOpaqueSubjectToken("bob"));
         using var warmJwt = _jwtInvoker.SendAsync(Request(), CancellationToken.None).GetAwaiter().GetResult();
@@ -77,8 +80,8 @@ public class HandlerBenchmarks
         return request;
     }
 
-    private static HttpMessageInvoker Invoker(IKeycardTokenProvider tokens, IOptions<SentryApiOptions> options, string subjectToken) =>
-        new(new KeycardTokenHandler(tokens, new FixedSubject(subjectToken), new BenchmarkCatalog(), options, NullLogger<KeycardTokenHandler>.Instance)
+    private static HttpMessageInvoker Invoker(IKeycardTokenProvider tokens, KeycardApiOptions options, string subjectToken) =>
+        new(new KeycardTokenHandler(tokens, new FixedSubject(subjectToken), new BenchmarkCatalog(), KeycardApiProfile.Default, options, new UnauthorizedSubjects(options.UnauthorizedCooldown, TimeProvider.System), NullLogger.Instance)
         {
             InnerHandler = new OkHandler(),
         });
@@ -105,7 +108,7 @@ public class HandlerBenchmarks
     {
         private static readonly IReadOnlyList<string> Required = ["org:read", "org:write", "org:admin"];
 
-        public string Resource => SentryApiOptions.DefaultResource;
+        public string Resource => "https://sentry.io/api/0";
 
         public IReadOnlyList<string> DefaultGrant { get; } = ["org:read"];
 

@@ -30,8 +30,8 @@ public class TokenCacheBenchmarks
         _uncachedHost = StartHost(subjectValidationCacheSize: 0);
         _tokens = _host.Services.GetRequiredService<IKeycardTokenProvider>();
         _uncachedTokens = _uncachedHost.Services.GetRequiredService<IKeycardTokenProvider>();
-        _jwtRequest = new KeycardTokenRequest(_zone.MintSubjectToken("alice"), SentryApiOptions.DefaultResource, ["org:read"]);
-        _opaqueRequest = new KeycardTokenRequest(_zone.MintOpaqueSubjectToken("bob"), SentryApiOptions.DefaultResource, ["org:read"]);
+        _jwtRequest = new KeycardTokenRequest(_zone.MintSubjectToken("alice"), "https://sentry.io/api/0", ["org:read"]);
+        _opaqueRequest = new KeycardTokenRequest(_zone.MintOpaqueSubjectToken("bob"), "https://sentry.io/api/0", ["org:read"]);
         _tokens.GetTokenAsync(_jwtRequest).AsTask().GetAwaiter().GetResult();
         _tokens.GetTokenAsync(_opaqueRequest).AsTask().GetAwaiter().GetResult();
         _uncachedTokens.GetTokenAsync(_jwtRequest).AsTask().GetAwaiter().GetResult();
@@ -67,6 +67,8 @@ public class TokenCacheBenchmarks
             o.ZoneUrl = _zone.Issuer;
             o.ClientId = _zone.ClientId;
             o.ClientSecret = _zone.ClientSecret;
+            o.SubjectAudience = _zone.SubjectAudience;
+            o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque;
             o.SubjectValidationCacheSize = subjectValidationCacheSize;
         });
         var host = builder.Build();

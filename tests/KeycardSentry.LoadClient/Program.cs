@@ -84,7 +84,7 @@ builder.UseOrleansClient(client =>
 });
 
 // The one line that routes tokens through the cluster; no Keycard client id or secret here.
-builder.Services.UseOrleansTokenCache();
+builder.Services.AddKeycardOrleansTokenCache();
 
 using var host = builder.Build();
 try
@@ -98,7 +98,7 @@ catch (Exception ex) when (ex is not OperationCanceledException)
 }
 
 var provider = host.Services.GetRequiredService<IKeycardTokenProvider>();
-Console.Error.WriteLine($"KeycardSentry load client: near cache {(provider is OrleansKeycardTokenProvider { HasNearCache: true } ? "on" : "off")}.");
+Console.Error.WriteLine($"KeycardSentry load client: near cache {(host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KeycardOrleansClientOptions>>().Value.NearCache ? "on" : "off")}.");
 
 var stop = new CancellationTokenSource();
 if (options.UntilStopped)

@@ -33,14 +33,14 @@ internal sealed class AppInstance : IAsyncDisposable
         });
 
     /// <summary>
-    /// An Orleans client app: <c>UseOrleansTokenCache</c> + <c>AddSentryApi</c>, no Keycard credentials; with the
+    /// An Orleans client app: <c>AddKeycardOrleansTokenCache</c> + <c>AddSentryApi</c>, no Keycard credentials; with the
     /// client-side near cache (the default) or without it (every call a grain call).
     /// </summary>
     public static Task<AppInstance> StartOrleansClientAsync(LocalSiloCluster cluster, Uri sentry, bool nearCache = true) =>
         StartAsync(sentry, builder =>
         {
             builder.UseOrleansClient(client => cluster.ConfigureClient(client));
-            builder.Services.UseOrleansTokenCache(o => o.NearCache = nearCache);
+            builder.Services.AddKeycardOrleansTokenCache(o => o.NearCache = nearCache);
         });
 
     internal static void AddZone(IServiceCollection services, LocalKeycardZone zone) =>
@@ -49,6 +49,7 @@ internal sealed class AppInstance : IAsyncDisposable
             o.ZoneUrl = zone.ZoneUrl.ToString();
             o.ClientId = zone.ClientId;
             o.ClientSecret = zone.ClientSecret;
+            o.SubjectAudience = zone.SubjectAudience;
         });
 
     private static async Task<AppInstance> StartAsync(Uri sentry, Action<HostApplicationBuilder> addTokenSource)

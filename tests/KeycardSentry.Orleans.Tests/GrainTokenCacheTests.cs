@@ -68,14 +68,14 @@ public sealed class GrainTokenCacheTests
         var victim = await cluster.ClientProvider.GetTokenAsync(KeycardWiring.Request(zone.MintSubjectToken("victim")), Ct);
 
         var forged = zone.MintForgedSubjectToken("victim");
-        Assert.Equal(UserTokenGrainKey.ForSubjectToken(zone.MintSubjectToken("victim")), UserTokenGrainKey.ForSubjectToken(forged));
+        Assert.Equal(GrainKeys.ForSubjectToken(zone.MintSubjectToken("victim")), GrainKeys.ForSubjectToken(forged));
         var ex = await Assert.ThrowsAsync<KeycardSubjectException>(async () => await cluster.ClientProvider.GetTokenAsync(KeycardWiring.Request(forged), Ct));
         Assert.DoesNotContain(victim.AccessToken, ex.ToString(), StringComparison.Ordinal);
         await Assert.ThrowsAsync<KeycardSubjectException>(async () => await cluster.ClientProvider.InvalidateAsync(KeycardWiring.Request(forged), victim.Fingerprint, Ct));
 
         // Naming the victim's grain with the attacker's own valid token gets nothing either.
-        var victimGrain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(forged));
-        await Assert.ThrowsAsync<KeycardSubjectException>(() => victimGrain.GetTokenAsync(zone.MintSubjectToken("mallory"), KeycardWiring.Resource, ["org:read"]));
+        var victimGrain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(forged));
+        await Assert.ThrowsAsync<KeycardSubjectException>(() => victimGrain.GetTokenAsync(GrainKeys.Request(zone.MintSubjectToken("mallory"))));
 
         Assert.Equal(1, zone.ExchangeCount("victim"));
         Assert.Equal(0, zone.ExchangeCount("mallory"));
@@ -90,8 +90,8 @@ public sealed class GrainTokenCacheTests
         await using var cluster = await TokenCluster.StartAsync(zone, silos: 2);
         var first = zone.MintOpaqueSubjectToken("olga");
         var second = zone.MintOpaqueSubjectToken("olga");
-        Assert.StartsWith(UserTokenGrainKey.OpaquePrefix, UserTokenGrainKey.ForSubjectToken(first), StringComparison.Ordinal);
-        Assert.NotEqual(UserTokenGrainKey.ForSubjectToken(first), UserTokenGrainKey.ForSubjectToken(second));
+        Assert.StartsWith(GrainKeys.OpaquePrefix, GrainKeys.ForSubjectToken(first), StringComparison.Ordinal);
+        Assert.NotEqual(GrainKeys.ForSubjectToken(first), GrainKeys.ForSubjectToken(second));
 
         var a = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => GetTokenAsync(cluster.ClientProvider, first)));
         var b = await GetTokenAsync(cluster.ClientProvider, second);
@@ -101,8 +101,8 @@ public sealed class GrainTokenCacheTests
         Assert.Equal(2, zone.ExchangeCount("olga"));
 
         // The first token's grain serves nobody presenting another token.
-        var grain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(first));
-        await Assert.ThrowsAsync<KeycardSubjectException>(() => grain.GetTokenAsync(second, KeycardWiring.Resource, ["org:read"]));
+        var grain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(first));
+        await Assert.ThrowsAsync<KeycardSubjectException>(() => grain.GetTokenAsync(GrainKeys.Request(second)));
     }
 
     [Fact]

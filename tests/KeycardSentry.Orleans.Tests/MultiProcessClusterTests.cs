@@ -270,7 +270,7 @@ public sealed partial class MultiProcessClusterTests
         /// <summary>How many exchanges each user's grain logged on <paramref name="silo"/>.</summary>
         public Dictionary<string, int> ExchangeCountsOn(ChildProcess silo)
         {
-            var byKey = Users.ToDictionary(u => UserTokenGrainKey.ForSubjectToken(u.Value), u => u.Key, StringComparer.Ordinal);
+            var byKey = Users.ToDictionary(u => GrainKeys.ForSubjectToken(u.Value), u => u.Key, StringComparer.Ordinal);
             return silo.Lines.Select(l => ExchangedLine().Match(l)).Where(m => m.Success)
                 .GroupBy(m => byKey[m.Groups["key"].Value], StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
@@ -288,6 +288,7 @@ public sealed partial class MultiProcessClusterTests
                 ["Keycard__ZoneUrl"] = Zone.ZoneUrl.ToString(),
                 ["Keycard__ClientId"] = Zone.ClientId,
                 ["Keycard__ClientSecret"] = Zone.ClientSecret,
+                ["Keycard__SubjectAudience"] = Zone.SubjectAudience,
 
                 // The grain's debug line names its (hashed) key when it exchanges: where each user's grain lives.
                 ["Logging__LogLevel__KeycardSentry.Orleans.Internal.UserTokenGrain"] = "Debug",

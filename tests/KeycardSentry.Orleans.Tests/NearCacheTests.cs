@@ -18,6 +18,9 @@ public sealed class NearCacheTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a copy of a grant that is due for refresh is kept near (the runtime's refresh floor, 5 s).</summary>
+    private static readonly TimeSpan TokenPolicyFloor = TimeSpan.FromSeconds(5);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -45,7 +48,7 @@ public sealed class NearCacheTests
         Assert.All(sequential.Concat(concurrent), t => Assert.Equal(first.Fingerprint, t.Fingerprint));
         Assert.Equal(199, hits.GetMeasurementSnapshot().EvaluateAsCounter());
         Assert.Equal(1, misses.GetMeasurementSnapshot().EvaluateAsCounter());
-        Assert.True(((OrleansKeycardTokenProvider)provider).HasNearCache);
+        Assert.True((((OrleansKeycardTokenProvider)provider).NearCache is not null));
     }
 
     [Fact]
@@ -61,14 +64,15 @@ public sealed class NearCacheTests
 
         // Same iss, sub and kid, other signature: other bytes, so no near entry; the grain refuses it.
         var forged = zone.MintForgedSubjectToken("victim");
+        // The silo's gateway refuses it before it reaches the victim's grain.
         var ex = await Assert.ThrowsAsync<KeycardSubjectException>(async () => await provider.GetTokenAsync(KeycardWiring.Request(forged), Ct));
         Assert.DoesNotContain(victim.AccessToken, ex.ToString(), StringComparison.Ordinal);
-        Assert.Equal(2, cluster.GrainCalls.GetToken);
+        Assert.Equal(1, cluster.GrainCalls.GetToken);
 
-        // The victim's token with its signature cut off: also other bytes, also refused by the grain.
+        // The victim's token with its signature cut off: also other bytes, also refused before any user grain.
         var truncated = victimSubject[..victimSubject.LastIndexOf('.')] + ".";
         await Assert.ThrowsAsync<KeycardSubjectException>(async () => await provider.GetTokenAsync(KeycardWiring.Request(truncated), Ct));
-        Assert.Equal(3, cluster.GrainCalls.GetToken);
+        Assert.Equal(1, cluster.GrainCalls.GetToken);
 
         // Another user's genuine token gets that user's own token, never the victim's.
         var mallory = await provider.GetTokenAsync(KeycardWiring.Request(zone.MintSubjectToken("mallory")), Ct);
@@ -78,7 +82,7 @@ public sealed class NearCacheTests
 
         Assert.Equal(1, zone.ExchangeCount("victim"));
         Assert.Equal(victim.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(victimSubject), Ct)).Fingerprint);
-        Assert.Equal(4, cluster.GrainCalls.GetToken);
+        Assert.Equal(2, cluster.GrainCalls.GetToken);
     }
 
     [Fact]
@@ -103,15 +107,16 @@ public sealed class NearCacheTests
         Assert.Equal(2, cluster.GrainCalls.GetToken);
         Assert.Equal(3, await CountGrainCallsAsync(cluster, provider, subject));
 
-        // Past exp + clock skew: the grain refuses, and nothing on the client hands the token out.
+        // Past exp + clock skew: the silo refuses it (at its gateway, before the user's grain), and nothing on the client
+        // hands the token out.
         time.Advance(TimeSpan.FromSeconds(30));
         await Assert.ThrowsAsync<KeycardSubjectException>(async () => await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct));
-        Assert.Equal(4, cluster.GrainCalls.GetToken);
+        Assert.Equal(3, cluster.GrainCalls.GetToken);
         Assert.Equal(1, zone.ExchangeCount("erin"));
     }
 
     [Fact]
-    public async Task NearEntryExpiresAtTokenExpiryMinusSkew_ThenTheGrainHandsOutItsRefreshedTokenWithoutExchange()
+    public async Task NearEntryLastsUntilTheRefreshPoint_ThenTheGrainRefreshesAheadWithoutMakingTheCallerWait()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions
@@ -120,51 +125,45 @@ public sealed class NearCacheTests
             AccessTokenLifetime = TimeSpan.FromMinutes(10),
             IssueRefreshTokens = true,
         });
-        await using var cluster = await TokenCluster.StartAsync(zone, silos: 1, time: time, clientTime: time, configure: o =>
+        await using var cluster = await TokenCluster.StartAsync(zone, silos: 1, time: time, clientTime: time, keycard: o =>
         {
             o.ExpirySkew = TimeSpan.FromMinutes(1);
             o.RefreshAhead = TimeSpan.FromMinutes(2);
-            o.RefreshIfUsedWithin = TimeSpan.FromMinutes(10);
-        }, clientOptions: o =>
-        {
-            o.ExpirySkew = TimeSpan.FromMinutes(1);
-            o.NearCacheMaxAge = TimeSpan.FromHours(1);
-        });
+        }, clientOptions: o => o.NearCacheMaxAge = TimeSpan.FromHours(1));
         var provider = cluster.ClientProvider;
         var subject = zone.MintSubjectToken("frank", TimeSpan.FromHours(2));
         var first = await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct);
 
-        // The grain refreshes at 7 min (served until 9 min, refreshed 2 min ahead) although only the near cache saw use.
-        time.Advance(TimeSpan.FromMinutes(4));
-        Assert.Equal(first.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
-        var gate = zone.HoldTokenRequests();
-        time.Advance(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(1));
-        await gate.WhenArrivedAsync(1, Ct).WaitAsync(Bound, Ct);
-        zone.StopHolding();
-
-        // Wait for the refresh to finish before moving the clock again (its HTTP timeout runs on this clock): a
-        // stale-fingerprint invalidation straight to the grain queues behind the timer's turn.
-        await cluster.Cluster.Client.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(subject))
-            .InvalidateAsync(subject, KeycardWiring.Resource, ["org:read"], "0000000000000000").WaitAsync(Bound, Ct);
-        Assert.Equal(1, zone.TotalRefreshes);
-
-        // The near entry still holds the old token, valid until 10 min and served until 9 min.
-        time.Advance(TimeSpan.FromMinutes(2) - TimeSpan.FromSeconds(2));
+        // Served until 9 min, refreshed from 7 min: until then the near cache answers alone.
+        time.Advance(TimeSpan.FromMinutes(7) - TimeSpan.FromSeconds(1));
         Assert.Equal(first.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
         Assert.Equal(1, cluster.GrainCalls.GetToken);
 
-        // At expiry - skew exactly, the client asks the grain, which hands out the token it refreshed.
-        time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(first.ExpiresAt - TimeSpan.FromMinutes(1), time.GetUtcNow());
-        var renewed = await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct);
-        Assert.NotEqual(first.Fingerprint, renewed.Fingerprint);
+        // At the refresh point the client asks the grain, which starts the refresh and answers with the still-valid token
+        // while Keycard holds the refresh: the caller does not wait for it.
+        var gate = zone.HoldTokenRequests();
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(first.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
+        await gate.WhenArrivedAsync(1, Ct).WaitAsync(Bound, Ct);
         Assert.Equal(2, cluster.GrainCalls.GetToken);
+        zone.StopHolding();
+
+        // The refresh lands in the grain in the background.
+        var grain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(subject));
+        var landed = await Eventually.ReturnsAsync(() => grain.GetTokenAsync(GrainKeys.Request(subject)), g => g.Fingerprint != first.Fingerprint, Ct);
+
+        // The near entry of the old token lasted a few seconds; then the client gets the renewed token.
+        time.Advance(TokenPolicyFloor);
+        var renewed = await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct);
+        Assert.Equal(landed.Fingerprint, renewed.Fingerprint);
+        Assert.True(renewed.ExpiresAt > first.ExpiresAt);
         Assert.Equal(1, zone.ExchangeCount("frank"));
         Assert.Equal(1, zone.TotalRefreshes);
 
         // And keeps it near.
+        var calls = cluster.GrainCalls.GetToken;
         Assert.Equal(renewed.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
-        Assert.Equal(2, cluster.GrainCalls.GetToken);
+        Assert.Equal(calls, cluster.GrainCalls.GetToken);
     }
 
     [Fact]
@@ -221,7 +220,7 @@ public sealed class NearCacheTests
             await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct);
         }
 
-        Assert.False(((OrleansKeycardTokenProvider)provider).HasNearCache);
+        Assert.False((((OrleansKeycardTokenProvider)provider).NearCache is not null));
         Assert.Equal(10, cluster.GrainCalls.GetToken);
         Assert.Equal(1, zone.ExchangeCount("gina"));
     }
@@ -260,8 +259,8 @@ public sealed class NearCacheTests
         var jwt = zone.MintSubjectToken("olga", TimeSpan.FromMinutes(30));
 
         // What the grain sends: the validated subject token's exp for a JWT, nothing for an opaque token.
-        var jwtGrant = await cluster.Cluster.Client.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(jwt)).GetTokenAsync(jwt, KeycardWiring.Resource, ["org:read"]);
-        var opaqueGrant = await cluster.Cluster.Client.GetGrain<IUserTokenGrain>(UserTokenGrainKey.ForSubjectToken(opaque)).GetTokenAsync(opaque, KeycardWiring.Resource, ["org:read"]);
+        var jwtGrant = await cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(jwt)).GetTokenAsync(GrainKeys.Request(jwt));
+        var opaqueGrant = await cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(opaque)).GetTokenAsync(GrainKeys.Request(opaque));
         Assert.NotNull(jwtGrant.SubjectExpiresAt);
         Assert.InRange(jwtGrant.SubjectExpiresAt!.Value, zone.Now.AddMinutes(29), zone.Now.AddMinutes(30));
         Assert.Null(opaqueGrant.SubjectExpiresAt);
@@ -288,24 +287,21 @@ public sealed class NearCacheTests
             ["Keycard:NearCache"] = "false",
             ["Keycard:NearCacheSize"] = "123",
             ["Keycard:NearCacheMaxAge"] = "00:02:00",
-            ["Keycard:ExpirySkew"] = "00:00:30",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.UseOrleansTokenCache(o => o.NearCacheSize = 456);
+        services.AddKeycardOrleansTokenCache(o => o.NearCacheSize = 456);
         using var provider = services.BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<KeycardOrleansClientOptions>>().Value;
         Assert.False(options.NearCache);
         Assert.Equal(456, options.NearCacheSize);
         Assert.Equal(TimeSpan.FromMinutes(2), options.NearCacheMaxAge);
-        Assert.Equal(TimeSpan.FromSeconds(30), options.ExpirySkew);
 
         var defaults = new KeycardOrleansClientOptions();
         Assert.True(defaults.NearCache);
         Assert.Equal(10_000, defaults.NearCacheSize);
         Assert.Equal(TimeSpan.FromMinutes(5), defaults.NearCacheMaxAge);
-        Assert.Equal(TimeSpan.FromSeconds(60), defaults.ExpirySkew);
 
-        var bad = new ServiceCollection().UseOrleansTokenCache(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var bad = new ServiceCollection().AddKeycardOrleansTokenCache(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["NearCacheSize"] = "-1",
         }).Build());

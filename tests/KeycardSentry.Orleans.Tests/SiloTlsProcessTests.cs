@@ -70,6 +70,7 @@ public sealed class SiloTlsProcessTests
             ["Keycard__ZoneUrl"] = zone.ZoneUrl.ToString(),
             ["Keycard__ClientId"] = zone.ClientId,
             ["Keycard__ClientSecret"] = zone.ClientSecret,
+            ["Keycard__SubjectAudience"] = zone.SubjectAudience,
         }));
         await silo.WaitForLineAsync(l => l.StartsWith("KeycardSentry silo HTTP:", StringComparison.Ordinal), Bound, cancellationToken: Ct);
         Assert.Contains(silo.Lines, l => l.StartsWith("KeycardSentry silo started:", StringComparison.Ordinal) && l.Contains("cluster TLS on", StringComparison.Ordinal));

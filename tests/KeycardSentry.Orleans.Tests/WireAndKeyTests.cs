@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using KeycardSentry.Orleans.Tests.Infrastructure;
 using System.Text;
 
 namespace KeycardSentry.Orleans.Tests;
@@ -9,7 +10,7 @@ public sealed class WireAndKeyTests
     [Fact]
     public void TokenGrant_ToString_ShowsFingerprintNotToken()
     {
-        var grant = new TokenGrant("secret-access-token", "Bearer", DateTimeOffset.UnixEpoch, ["org:read"], "0123456789abcdef", null);
+        var grant = new TokenGrant("secret-access-token", "Bearer", DateTimeOffset.UnixEpoch, ["org:read"], "0123456789abcdef", null, null, DateTimeOffset.UnixEpoch);
         Assert.DoesNotContain("secret-access-token", grant.ToString(), StringComparison.Ordinal);
         Assert.Contains("0123456789abcdef", grant.ToString(), StringComparison.Ordinal);
     }
@@ -24,7 +25,7 @@ public sealed class WireAndKeyTests
     public void OpaqueToken_KeyIsPrefixedSha256OfTheToken()
     {
         var expected = "opaque:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("kc_opaque_abc")));
-        Assert.Equal(expected, UserTokenGrainKey.ForSubjectToken("kc_opaque_abc"));
+        Assert.Equal(expected, GrainKeys.ForSubjectToken("kc_opaque_abc"));
     }
 
     [Fact]
@@ -33,10 +34,10 @@ public sealed class WireAndKeyTests
         var a = Jwt("https://zone.example", "alice", "1");
         var b = Jwt("https://zone.example", "alice", "2");
         var other = Jwt("https://other.example", "alice", "1");
-        var expected = "jwt:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("sub:https://zone.example|alice")));
-        Assert.Equal(expected, UserTokenGrainKey.ForSubjectToken(a));
-        Assert.Equal(expected, UserTokenGrainKey.ForSubjectToken(b));
-        Assert.NotEqual(expected, UserTokenGrainKey.ForSubjectToken(other));
+        var expected = "jwt:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("https://zone.example\nalice")));
+        Assert.Equal(expected, GrainKeys.ForSubjectToken(a));
+        Assert.Equal(expected, GrainKeys.ForSubjectToken(b));
+        Assert.NotEqual(expected, GrainKeys.ForSubjectToken(other));
         Assert.DoesNotContain("alice", expected, StringComparison.Ordinal);
     }
 

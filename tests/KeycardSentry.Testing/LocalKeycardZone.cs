@@ -132,6 +132,16 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     public string MintSubjectToken(string user, TimeSpan? lifetime = null) => Mint(user, lifetime ?? _options.SubjectTokenLifetime, Volatile.Read(ref _signingKey));
 
     /// <summary>
+    /// Mints a subject token like <see cref="MintSubjectToken"/> but for another audience (<c>aud</c>), e.g. a token the
+    /// zone issued to another client: an app that checks <c>Keycard:SubjectAudience</c> must refuse it.
+    /// </summary>
+    public string MintSubjectTokenForAudience(string user, string? audience, TimeSpan? lifetime = null) =>
+        Mint(user, lifetime ?? _options.SubjectTokenLifetime, Volatile.Read(ref _signingKey), audience);
+
+    /// <summary>The <c>aud</c> of the subject tokens the zone mints (<see cref="LocalKeycardZoneOptions.SubjectAudience"/>).</summary>
+    public string SubjectAudience => _options.SubjectAudience;
+
+    /// <summary>
     /// Mints a JWT that looks like the zone's (same issuer, same <c>kid</c>, the given <c>sub</c>) but is signed with a
     /// different key: what an attacker impersonating <paramref name="user"/> would present.
     /// </summary>
@@ -290,13 +300,16 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         return key;
     }
 
-    private string Mint(string user, TimeSpan lifetime, RsaSecurityKey key)
+    private string Mint(string user, TimeSpan lifetime, RsaSecurityKey key) => Mint(user, lifetime, key, _options.SubjectAudience);
+
+    private string Mint(string user, TimeSpan lifetime, RsaSecurityKey key, string? audience)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
         var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
         return _jwtHandler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
+            Audience = audience,
             Subject = new ClaimsIdentity([new Claim("sub", user), new Claim("jti", Guid.NewGuid().ToString("N"))]),
             IssuedAt = now,
             NotBefore = now,

@@ -21,6 +21,12 @@ public sealed class LocalKeycardZoneOptions
     /// <summary>The default lifetime of <see cref="LocalKeycardZone.MintSubjectToken"/> tokens. Default one hour.</summary>
     public TimeSpan SubjectTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The <c>aud</c> claim of minted subject tokens (what an app sets as <c>Keycard:SubjectAudience</c>). Default <see cref="DefaultSubjectAudience"/>.</summary>
+    public string SubjectAudience { get; set; } = DefaultSubjectAudience;
+
+    /// <summary>The default audience of minted subject tokens, <c>keycardsentry-app</c>.</summary>
+    public const string DefaultSubjectAudience = "keycardsentry-app";
+
     /// <summary>Whether responses carry a <c>refresh_token</c> (and <c>grant_type=refresh_token</c> is accepted with it). Default false.</summary>
     public bool IssueRefreshTokens { get; set; }
 

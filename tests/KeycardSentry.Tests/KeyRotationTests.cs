@@ -18,7 +18,7 @@ namespace KeycardSentry.Tests;
 /// </summary>
 public sealed class KeyRotationTests
 {
-    private const string Resource = SentryApiOptions.DefaultResource;
+    private const string Resource = TestApp.Resource;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -30,7 +30,7 @@ public sealed class KeyRotationTests
         await using var app = await TestApp.StartAsync(zone, time: time);
         var oldKid = zone.SigningKeyId;
         var oldToken = zone.MintSubjectToken("alice");
-        Assert.Equal("alice", (await app.Validator.ValidateAsync(oldToken, Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), (await app.Validator.ValidateAsync(oldToken, Ct)).Binding.Key);
 
         time.Advance(TimeSpan.FromMinutes(1));
         var newKid = zone.RotateSigningKey(keepOldKeyPublished: true);
@@ -38,14 +38,14 @@ public sealed class KeyRotationTests
 
         Assert.NotEqual(oldKid, newKid);
         Assert.Equal([oldKid, newKid], zone.PublishedKeyIds);
-        Assert.Equal("bob", (await app.Validator.ValidateAsync(newToken, Ct)).Subject);
-        Assert.Equal("alice", (await app.Validator.ValidateAsync(oldToken, Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "bob"), (await app.Validator.ValidateAsync(newToken, Ct)).Binding.Key);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), (await app.Validator.ValidateAsync(oldToken, Ct)).Binding.Key);
         Assert.Equal(2, zone.JwksRequestCount);
 
         // Past the refresh interval and the trust window: both are checked in full against a fresh JWKS, and both pass.
         time.Advance(TimeSpan.FromMinutes(11));
-        Assert.Equal("alice", (await app.Validator.ValidateAsync(oldToken, Ct)).Subject);
-        Assert.Equal("bob", (await app.Validator.ValidateAsync(newToken, Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), (await app.Validator.ValidateAsync(oldToken, Ct)).Binding.Key);
+        Assert.Equal(TestBindings.Jwt(zone, "bob"), (await app.Validator.ValidateAsync(newToken, Ct)).Binding.Key);
         Assert.Equal(3, zone.JwksRequestCount);
 
         // And the zone takes both for an exchange.
@@ -68,7 +68,7 @@ public sealed class KeyRotationTests
         zone.RotateSigningKey(keepOldKeyPublished: false);
         var identity = await app.Validator.ValidateAsync(zone.MintSubjectToken("bob"), Ct); // no time passes
 
-        Assert.Equal("bob", identity.Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "bob"), identity.Binding.Key);
         Assert.Equal(2, zone.JwksRequestCount);
         Assert.Equal(1, refreshes.Count("unknown_key", "success"));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Level == LogLevel.Information && r.Message.Contains("signing key the cached JWKS", StringComparison.Ordinal));
@@ -107,7 +107,7 @@ public sealed class KeyRotationTests
 
         // ...and accepted once it has.
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal("bob", (await app.Validator.ValidateAsync(rotated, Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "bob"), (await app.Validator.ValidateAsync(rotated, Ct)).Binding.Key);
         Assert.Equal(3, zone.JwksRequestCount);
         await Assert.ThrowsAsync<KeycardSubjectException>(async () => await app.Validator.ValidateAsync(zone.MintSubjectTokenWithUnknownKey("mallory"), Ct));
         Assert.Equal(3, zone.JwksRequestCount);
@@ -139,7 +139,7 @@ public sealed class KeyRotationTests
 
         // Until the JWKS is due the runtime cannot know: the token is still accepted.
         time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal("alice", (await app.Validator.ValidateAsync(compromised, Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), (await app.Validator.ValidateAsync(compromised, Ct)).Binding.Key);
 
         // At T0 + 10 min the JWKS is refetched and the remembered validation has lapsed with it (not at T0 + 14 min).
         time.Advance(TimeSpan.FromSeconds(1));
@@ -152,7 +152,7 @@ public sealed class KeyRotationTests
 
         // It stays refused, and the new key works.
         await Assert.ThrowsAsync<KeycardSubjectException>(async () => await app.Validator.ValidateAsync(compromised, Ct));
-        Assert.Equal("bob", (await app.Validator.ValidateAsync(zone.MintSubjectToken("bob"), Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "bob"), (await app.Validator.ValidateAsync(zone.MintSubjectToken("bob"), Ct)).Binding.Key);
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class KeyRotationTests
 
         zone.FailNextMetadataRequests(1);
         time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal("alice", (await app.Validator.ValidateAsync(token, Ct)).Subject);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), (await app.Validator.ValidateAsync(token, Ct)).Binding.Key);
         Assert.Equal(2, zone.MetadataRequestCount);
         Assert.Equal(1, refreshes.Count("scheduled", "failure"));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("stay in use", StringComparison.Ordinal));
@@ -189,11 +189,11 @@ public sealed class KeyRotationTests
     public async Task An_opaque_subject_token_is_bound_without_discovery_but_a_JWT_shaped_one_is_still_validated()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var app = await TestApp.StartAsync(zone);
+        await using var app = await TestApp.StartAsync(zone, keycard: o => o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque);
 
         var opaque = zone.MintOpaqueSubjectToken("alice");
         var identity = await app.Validator.ValidateAsync(opaque, Ct);
-        Assert.StartsWith("token:", identity.BindingKey, StringComparison.Ordinal);
+        Assert.StartsWith("opaque:", identity.Binding.Key, StringComparison.Ordinal);
         Assert.Equal(0, zone.MetadataRequestCount);
 
         await Assert.ThrowsAsync<KeycardSubjectException>(async () => await app.Validator.ValidateAsync(zone.MintForgedSubjectToken("alice"), Ct));

@@ -1,3 +1,4 @@
+using KeycardSentry.Internal;
 using KeycardSentry.Testing;
 using KeycardSentry.Tests.Support;
 using Microsoft.Extensions.Configuration;
@@ -63,6 +64,12 @@ public sealed class OptionsAndLoggingTests
             ["Keycard:ExpirySkew"] = "00:00:15",
             ["Keycard:CacheSizeLimit"] = "77",
             ["Keycard:ClockSkew"] = "00:00:05",
+            ["Keycard:SubjectAudience"] = "my-app",
+            ["Keycard:SubjectTokens"] = "JwtOrOpaque",
+            ["Keycard:MaxSubjectTokenLength"] = "4096",
+            ["Keycard:RefreshAhead"] = "00:05:00",
+            ["Keycard:FailureBackoff"] = "00:00:02",
+            ["Keycard:MaxFailureBackoff"] = "00:01:00",
         });
         builder.Services.AddKeycard();
         using var host = builder.Build();
@@ -74,32 +81,74 @@ public sealed class OptionsAndLoggingTests
         Assert.Equal(TimeSpan.FromSeconds(15), options.ExpirySkew);
         Assert.Equal(77, options.CacheSizeLimit);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ClockSkew);
+        Assert.Equal("my-app", options.SubjectAudience);
+        Assert.Equal(SubjectTokenKinds.JwtOrOpaque, options.SubjectTokens);
+        Assert.Equal(4096, options.MaxSubjectTokenLength);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.RefreshAhead);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.FailureBackoff);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.MaxFailureBackoff);
         await host.StopAsync(Ct);
     }
 
     [Fact]
-    public async Task Sentry_api_options_are_validated_at_start()
+    public async Task Api_options_are_validated_at_start_naming_the_api_section()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
         using var host = TestApp.Build(zone, api: o =>
         {
-            o.BaseUrl = null;
-            o.Region = "eu";
+            o.BaseUrl = new Uri("http://api.example.test/");
             o.Resource = "https://sentry.io/api/0#x";
+            o.Scopes = ["org:read", "org read"];
+            o.MaxRateLimitRetries = -1;
         });
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
-        Assert.Contains("SentryApi:Region must be 'us' or 'de'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("SentryApi:Resource", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TestApi:BaseUrl must be an absolute https URL", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TestApi:Resource", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TestApi:Scopes holds 'org read'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TestApi:MaxRateLimitRetries", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("org:read org:admin")]
+    [InlineData("org:read,org:admin")]
+    [InlineData(" org:read ,  org:admin ")]
+    public async Task Api_scopes_bind_from_one_string_separated_by_spaces_or_commas(string value)
+    {
+        await using var zone = await LocalKeycardZone.StartAsync();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TestApi:BaseUrl"] = "http://127.0.0.1:9/",
+            ["TestApi:Resource"] = TestApp.Resource,
+            ["TestApi:Scopes"] = value,
+        });
+        builder.Services.AddKeycardApi(TestApp.ApiName, TestScopeCatalog.Instance, each => each(builder.Services.AddRefitGeneratedClient<ITestSentryApi>()));
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptionsMonitor<KeycardApiOptions>>().Get(TestApp.ApiName);
+
+        Assert.Equal(["org:read", "org:admin"], options.Scopes);
     }
 
     [Fact]
-    public void Regions_map_to_their_hosts()
+    public async Task Api_scopes_in_a_form_that_is_no_scope_list_stop_the_host_at_start()
     {
-        Assert.Equal(new Uri("https://us.sentry.io/"), new SentryApiOptions().EffectiveBaseUrl);
-        Assert.Equal(new Uri("https://de.sentry.io/"), new SentryApiOptions { Region = "de" }.EffectiveBaseUrl);
-        Assert.Equal(new Uri("https://sentry.acme.test/"), new SentryApiOptions { Region = "de", BaseUrl = new Uri("https://sentry.acme.test/") }.EffectiveBaseUrl);
+        await using var zone = await LocalKeycardZone.StartAsync();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TestApi:BaseUrl"] = "http://127.0.0.1:9/",
+            ["TestApi:Resource"] = TestApp.Resource,
+            ["TestApi:Scopes"] = "[\"org:read\"]",
+        });
+        builder.Services.AddKeycardApi(TestApp.ApiName, TestScopeCatalog.Instance, each => each(builder.Services.AddRefitGeneratedClient<ITestSentryApi>()));
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+
+        Assert.Contains("TestApi:Scopes holds '[\"org:read\"]', which is not a scope", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,7 +178,7 @@ public sealed class OptionsAndLoggingTests
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 1, 0, 0, 0, TimeSpan.Zero));
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time, IssueRefreshTokens = true, ClientSecret = "zone-client-secret-42", SubjectTokenLifetime = TimeSpan.FromHours(4) });
         await using var sentry = await LocalSentryApi.StartAsync(zone);
-        await using var app = await TestApp.StartAsync(zone, sentry, time: time);
+        await using var app = await TestApp.StartAsync(zone, sentry: sentry, keycard: o => o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque, time: time);
         var subject = zone.MintSubjectToken("alice");
         var opaque = zone.MintOpaqueSubjectToken("bob");
         var forged = zone.MintForgedSubjectToken("alice");
@@ -141,8 +190,8 @@ public sealed class OptionsAndLoggingTests
             zone.RevokeAccessTokensOf("alice");
             await app.Api.GetOrganizationAsync("acme", Ct);             // 401, re-exchange, retry
             sentry.EnqueueFault(SentryFault.Forbidden());
-            await Assert.ThrowsAsync<SentryScopeException>(() => app.Api.GetOrganizationAsync("acme", Ct));
-            await Assert.ThrowsAsync<SentryScopeException>(() => app.Api.ListMembersAsync("acme", Ct));
+            await Assert.ThrowsAsync<KeycardScopeException>(() => app.Api.GetOrganizationAsync("acme", Ct));
+            await Assert.ThrowsAsync<KeycardScopeException>(() => app.Api.ListMembersAsync("acme", Ct));
             time.Advance(TimeSpan.FromHours(2));
             await app.Api.GetOrganizationAsync("acme", Ct);             // refresh
         }
@@ -190,15 +239,20 @@ public sealed class OptionsAndLoggingTests
             o.ZoneUrl = zone.Issuer;
             o.ClientId = zone.ClientId;
             o.ClientSecret = zone.ClientSecret;
+            o.SubjectAudience = zone.SubjectAudience;
         });
-        builder.Services.AddKeycardApiClients(TestScopeCatalog.Instance, each => each(builder.Services.AddRefitGeneratedClient<ITestSentryApi>()), o => o.BaseUrl = sentry.BaseUrl);
+        builder.Services.AddKeycardApi(TestApp.ApiName, TestScopeCatalog.Instance, each => each(builder.Services.AddRefitGeneratedClient<ITestSentryApi>()), o =>
+        {
+            o.BaseUrl = sentry.BaseUrl;
+            o.Resource = TestApp.Resource;
+        });
         using var host = builder.Build();
         await host.StartAsync(Ct);
 
         using (KeycardSubject.Use(zone.MintSubjectToken("alice")))
         {
             var ex = await Assert.ThrowsAsync<ApiRequestException>(() => host.Services.GetRequiredService<ITestSentryApi>().ListMembersAsync("acme", Ct));
-            Assert.IsType<SentryScopeException>(ex.InnerException);
+            Assert.IsType<KeycardScopeException>(ex.InnerException);
         }
 
         await host.StopAsync(Ct);

@@ -8,7 +8,7 @@ namespace KeycardSentry.Tests;
 
 public sealed class SecurityTests
 {
-    private const string Resource = SentryApiOptions.DefaultResource;
+    private const string Resource = TestApp.Resource;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -67,7 +67,7 @@ public sealed class SecurityTests
         time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10));
         var identity = await app.Validator.ValidateAsync(token, Ct);
 
-        Assert.Equal($"sub:{zone.Issuer}|alice", identity.BindingKey);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), identity.Binding.Key);
         Assert.True(identity.IsValidatedJwt);
     }
 
@@ -75,12 +75,12 @@ public sealed class SecurityTests
     public async Task Opaque_binding_a_different_opaque_token_cannot_get_the_cached_one()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var app = await TestApp.StartAsync(zone);
+        await using var app = await TestApp.StartAsync(zone, keycard: o => o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque);
         var aliceOpaque = zone.MintOpaqueSubjectToken("alice");
         var aliceToken = await app.Tokens.GetTokenAsync(new KeycardTokenRequest(aliceOpaque, Resource), Ct);
 
         var identity = await app.Validator.ValidateAsync(aliceOpaque, Ct);
-        Assert.StartsWith("token:", identity.BindingKey, StringComparison.Ordinal);
+        Assert.StartsWith("opaque:", identity.Binding.Key, StringComparison.Ordinal);
         Assert.False(identity.IsValidatedJwt);
 
         // Another opaque token of the same user is a different binding: it gets its own exchange.
@@ -99,8 +99,8 @@ public sealed class SecurityTests
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { PublishJwks = false });
         await using var app = await TestApp.StartAsync(zone);
         var identity = await app.Validator.ValidateAsync(zone.MintSubjectToken("alice"), Ct);
-        Assert.StartsWith("token:", identity.BindingKey, StringComparison.Ordinal);
-        Assert.Null(identity.Subject);
+        Assert.StartsWith("opaque:", identity.Binding.Key, StringComparison.Ordinal);
+        Assert.False(identity.IsValidatedJwt);
     }
 
     [Fact]

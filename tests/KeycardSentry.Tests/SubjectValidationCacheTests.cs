@@ -17,7 +17,7 @@ namespace KeycardSentry.Tests;
 
 public sealed class SubjectValidationCacheTests
 {
-    private const string Resource = SentryApiOptions.DefaultResource;
+    private const string Resource = TestApp.Resource;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -102,7 +102,7 @@ public sealed class SubjectValidationCacheTests
         time.Advance(TimeSpan.FromSeconds(1)); // trusted for exactly one minute
         var identity = await app.Validator.ValidateAsync(token, Ct);
         Assert.Equal((1, 2), counters.HitsAndMisses);
-        Assert.Equal($"sub:{zone.Issuer}|alice", identity.BindingKey);
+        Assert.Equal(TestBindings.Jwt(zone, "alice"), identity.Binding.Key);
 
         await app.Validator.ValidateAsync(token, Ct); // remembered again after the fresh check
         Assert.Equal((2, 2), counters.HitsAndMisses);
@@ -172,7 +172,7 @@ public sealed class SubjectValidationCacheTests
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal($"sub:{zone.Issuer}|alice", (await app.Validator.ValidateAsync(token, Ct)).BindingKey);
+            Assert.Equal(TestBindings.Jwt(zone, "alice"), (await app.Validator.ValidateAsync(token, Ct)).Binding.Key);
         }
 
         Assert.Equal(0, Validator(app).CachedValidations);
@@ -189,15 +189,15 @@ public sealed class SubjectValidationCacheTests
     public async Task Opaque_tokens_are_not_counted_or_cached()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var app = await TestApp.StartAsync(zone);
+        await using var app = await TestApp.StartAsync(zone, keycard: o => o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque);
         using var counters = new SubjectCounters(app);
         var opaque = zone.MintOpaqueSubjectToken("alice");
 
         var identity = await app.Validator.ValidateAsync(opaque, Ct);
         await app.Validator.ValidateAsync(opaque, Ct);
 
-        Assert.Equal("token:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(opaque))), identity.BindingKey);
-        Assert.Equal(SubjectTokenValidator.OpaqueBindingKey(opaque), identity.BindingKey);
+        Assert.Equal("opaque:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(opaque))), identity.Binding.Key);
+        Assert.Equal(TestBindings.Opaque(opaque), identity.Binding.Key);
         Assert.Equal((0, 0), counters.HitsAndMisses);
         Assert.Equal(0, Validator(app).CachedValidations);
     }
@@ -235,6 +235,7 @@ public sealed class SubjectValidationCacheTests
             ["Keycard:ZoneUrl"] = "http://127.0.0.1:5999",
             ["Keycard:ClientId"] = "app",
             ["Keycard:ClientSecret"] = "s",
+            ["Keycard:SubjectAudience"] = "my-app",
             ["Keycard:SubjectValidationCacheSize"] = "0",
             ["Keycard:SubjectValidationCacheDuration"] = "00:01:30",
         });
@@ -255,7 +256,7 @@ public sealed class SubjectValidationCacheTests
         var clock = new SettableClock(new DateTimeOffset(2026, 8, 1, 12, 0, 0, TimeSpan.Zero));
         var cache = new SubjectValidationCache(10, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), clock, NullLogger.Instance);
         var hash = SubjectTokenHash.Compute("header.payload.signature");
-        var identity = new SubjectIdentity("sub:https://zone|alice", "alice", clock.Now + TimeSpan.FromHours(1));
+        var identity = new SubjectIdentity(SubjectBinding.ForJwt("https://zone", "alice"), default, clock.Now + TimeSpan.FromHours(1));
         cache.Add(hash, identity, clock.Now, clock.Now + TimeSpan.FromHours(1));
 
         Assert.Equal(SubjectCacheLookup.Hit, cache.Lookup(hash, out var entry));

@@ -3,13 +3,14 @@ using KeycardSentry.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace KeycardSentry.Tests;
 
 public sealed class TokenProviderTests
 {
-    private const string Resource = SentryApiOptions.DefaultResource;
+    private const string Resource = TestApp.Resource;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -111,14 +112,22 @@ public sealed class TokenProviderTests
     }
 
     [Fact]
-    public async Task A_failed_exchange_is_not_cached()
+    public async Task A_failed_exchange_is_answered_from_memory_until_its_back_off_has_passed_then_retried()
     {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var app = await TestApp.StartAsync(zone);
+        await using var app = await TestApp.StartAsync(zone, time: time);
         var request = new KeycardTokenRequest(zone.MintSubjectToken("alice"), Resource);
         zone.EnqueueFault(FaultResponse.Html(503));
 
-        await Assert.ThrowsAsync<KeycardExchangeException>(async () => await app.Tokens.GetTokenAsync(request, Ct));
+        var first = await Assert.ThrowsAsync<KeycardExchangeException>(async () => await app.Tokens.GetTokenAsync(request, Ct));
+        var remembered = await Assert.ThrowsAsync<KeycardExchangeException>(async () => await app.Tokens.GetTokenAsync(request, Ct));
+        Assert.Single(zone.Requests);
+        Assert.Equal(first.Error, remembered.Error);
+        Assert.True(remembered.IsRetryable);
+
+        // Keycard:FailureBackoff (1 s) later, Keycard is asked again; nothing failed was cached.
+        time.Advance(TimeSpan.FromSeconds(1));
         var token = await app.Tokens.GetTokenAsync(request, Ct);
 
         Assert.True(zone.TryResolveAccessToken(token.AccessToken, out _));

@@ -23,11 +23,6 @@ internal sealed class KeycardOrleansClientOptionsValidator : IValidateOptions<Ke
             failures.Add($"Keycard:NearCacheMaxAge must be at most one day (got {options.NearCacheMaxAge}): it bounds how long a subject token is not re-validated.");
         }
 
-        if (options.ExpirySkew < TimeSpan.Zero)
-        {
-            failures.Add("Keycard:ExpirySkew must not be negative.");
-        }
-
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -21,5 +21,11 @@ internal sealed class NearCacheMetrics
 
     public void Miss(string reason) => _misses.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void Evicted(int count) => _evictions.Add(count);
+    public void Evicted(int count)
+    {
+        if (count > 0)
+        {
+            _evictions.Add(count);
+        }
+    }
 }

@@ -1,18 +1,17 @@
-using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using KeycardSentry.Internal;
 
 namespace KeycardSentry.Orleans.Internal;
 
 /// <summary>
 /// The key of a near-cache entry: the SHA-256 of the exact subject-token string (never the token), the resource and the
-/// sorted scope set. Equality compares all 32 bytes of the hash; a hit compares them once more in constant time.
+/// normalised scope string. Equality compares all 32 bytes of the hash; a hit compares them once more in constant time.
 /// </summary>
 internal readonly record struct NearCacheKey(SubjectTokenHash Hash, string Resource, string Scopes)
 {
     public static NearCacheKey For(KeycardTokenRequest request) =>
-        new(SubjectTokenHash.Compute(request.SubjectToken), request.Resource, request.ScopeString);
+        new(SubjectTokenHash.Of(request.SubjectToken), request.Resource, request.ScopeString);
 
     public override string ToString() => $"NearCacheKey {{ Resource = {Resource}, Scopes = [{Scopes}] }}";
 }
@@ -26,7 +25,7 @@ internal enum NearCacheLookup
     /// <summary>No entry for these subject-token bytes, resource and scopes.</summary>
     Absent,
 
-    /// <summary>There was one, past its serve-until instant (token expiry - skew, subject expiry or max age); it is gone.</summary>
+    /// <summary>There was one, past its serve-until instant; it is gone.</summary>
     Expired,
 }
 
@@ -37,38 +36,35 @@ internal enum NearCacheLookup
 /// (forged, altered, another user's) never finds an entry, so it always goes to the grain.
 /// </summary>
 /// <remarks>
-/// Hits are lock-free (<see cref="ConcurrentDictionary{TKey,TValue}"/> reads). Adds, invalidations and eviction take one
-/// lock; they happen on the grain-call path only. Every invalidation bumps a generation, and a grain answer that
-/// started before the bump is not added: it may carry the token being invalidated, which the grain drops meanwhile.
+/// Hits are lock-free. An invalidation bumps the generation of its key's stripe (one of 256, chosen by the key's hash),
+/// and a grain answer that started before the bump is not added, since it may carry the token being invalidated: one
+/// user's 401 only ever holds back answers for keys that share its stripe, not everyone's.
 /// </remarks>
 internal sealed class NearTokenCache
 {
-    private readonly ConcurrentDictionary<NearCacheKey, Entry> _entries = new();
-    private readonly Lock _writeLock = new();
-    private readonly int _capacity;
+    private const int Stripes = 256;
+
+    private readonly BoundedCache<NearCacheKey, Entry> _entries;
+    private readonly long[] _generations = new long[Stripes];
     private readonly TimeSpan _maxAge;
-    private readonly TimeSpan _expirySkew;
     private readonly TimeProvider _time;
     private readonly NearCacheMetrics _metrics;
-    private long _generation;
     private long _sequence;
 
-    public NearTokenCache(int capacity, TimeSpan maxAge, TimeSpan expirySkew, TimeProvider time, NearCacheMetrics metrics)
+    public NearTokenCache(int capacity, TimeSpan maxAge, TimeProvider time, NearCacheMetrics metrics)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxAge, TimeSpan.Zero);
-        _capacity = capacity;
         _maxAge = maxAge;
-        _expirySkew = expirySkew;
         _time = time;
         _metrics = metrics;
+        _entries = new BoundedCache<NearCacheKey, Entry>(capacity, e => e.ServeUntil <= time.GetUtcNow(), e => e.Added);
     }
 
     /// <summary>How many entries are held now.</summary>
     public int Count => _entries.Count;
 
     /// <summary>Read before a grain call; pass to <see cref="Add"/> with its answer.</summary>
-    public long Generation => Volatile.Read(ref _generation);
+    public long GenerationOf(in NearCacheKey key) => Volatile.Read(ref _generations[Stripe(key)]);
 
     /// <summary>Looks the key up; a hit is an entry for these exact subject-token bytes whose serve-until is after now.</summary>
     public NearCacheLookup TryGet(in NearCacheKey key, out KeycardToken? token)
@@ -80,11 +76,9 @@ internal sealed class NearTokenCache
             return NearCacheLookup.Absent;
         }
 
-        // Checked on every hit against the clock: token expiry - skew, the subject token's own exp (no clock-skew
-        // allowance: stricter than the grain), and the max age.
         if (_time.GetUtcNow() >= entry.ServeUntil)
         {
-            _entries.TryRemove(new KeyValuePair<NearCacheKey, Entry>(entry.Key, entry));
+            _entries.Remove(entry.Key, entry);
             _metrics.Miss("expired");
             return NearCacheLookup.Expired;
         }
@@ -95,14 +89,13 @@ internal sealed class NearTokenCache
     }
 
     /// <summary>
-    /// Keeps the grain's answer for <paramref name="key"/> until
-    /// <c>min(token.ExpiresAt - ExpirySkew, subjectExpiresAt, now + NearCacheMaxAge)</c>, unless an invalidation happened
-    /// since <paramref name="generation"/> was read.
+    /// Keeps the grain's answer for <paramref name="key"/> until <c>min(cacheUntil, subjectExpiresAt, now + NearCacheMaxAge)</c>,
+    /// unless an invalidation of the key's stripe happened since <paramref name="generation"/> was read.
     /// </summary>
-    public void Add(in NearCacheKey key, KeycardToken token, DateTimeOffset? subjectExpiresAt, long generation)
+    public void Add(in NearCacheKey key, KeycardToken token, DateTimeOffset cacheUntil, DateTimeOffset? subjectExpiresAt, long generation)
     {
         var now = _time.GetUtcNow();
-        var serveUntil = token.ExpiresAt - _expirySkew;
+        var serveUntil = cacheUntil;
         if (subjectExpiresAt is { } subjectExpiry && subjectExpiry < serveUntil)
         {
             serveUntil = subjectExpiry;
@@ -113,58 +106,46 @@ internal sealed class NearTokenCache
             serveUntil = now + _maxAge;
         }
 
-        if (serveUntil <= now)
+        if (serveUntil <= now || GenerationOf(key) != generation)
         {
             return;
         }
 
-        lock (_writeLock)
-        {
-            if (_generation != generation)
-            {
-                return;
-            }
+        var entry = new Entry(key, token, serveUntil, Interlocked.Increment(ref _sequence));
+        _metrics.Evicted(_entries.Set(key, entry));
 
-            _entries[key] = new Entry(key, token, serveUntil, ++_sequence);
-            if (_entries.Count > _capacity)
-            {
-                Evict(now);
-            }
+        // An invalidation may have slipped in between the check and the set: take the entry back out then.
+        if (GenerationOf(key) != generation)
+        {
+            _entries.Remove(key, entry);
         }
     }
 
     /// <summary>
     /// Drops the entry for <paramref name="key"/> if its token has <paramref name="fingerprint"/> (compared in constant
-    /// time); a stale fingerprint leaves a newer entry alone. Answers to grain calls in flight are not added afterwards.
+    /// time); a stale fingerprint leaves a newer entry alone. Answers for the key's stripe in flight are not added afterwards.
     /// </summary>
     public bool Invalidate(in NearCacheKey key, string fingerprint)
     {
-        lock (_writeLock)
-        {
-            _generation++;
-            if (_entries.TryGetValue(key, out var entry)
-                && SubjectTokenHash.FixedTimeEquals(entry.Key.Hash, key.Hash)
-                && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(entry.Token.Fingerprint), Encoding.UTF8.GetBytes(fingerprint)))
-            {
-                return _entries.TryRemove(new KeyValuePair<NearCacheKey, Entry>(key, entry));
-            }
-
-            return false;
-        }
+        Interlocked.Increment(ref _generations[Stripe(key)]);
+        return _entries.TryGetValue(key, out var entry)
+            && SubjectTokenHash.FixedTimeEquals(entry.Key.Hash, key.Hash)
+            && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(entry.Token.Fingerprint.AsSpan()), MemoryMarshal.AsBytes(fingerprint.AsSpan()))
+            && _entries.Remove(key, entry);
     }
 
     /// <summary>Drops everything (e.g. when the app signs all users out).</summary>
     public void Clear()
     {
-        lock (_writeLock)
+        for (var i = 0; i < Stripes; i++)
         {
-            _generation++;
-            _entries.Clear();
+            Interlocked.Increment(ref _generations[i]);
         }
+
+        _entries.Clear();
     }
 
-    private void Evict(DateTimeOffset now) =>
-        _metrics.Evicted(BoundedEviction.Evict(_entries, _capacity, e => e.ServeUntil <= now, e => e.Added));
+    private static int Stripe(in NearCacheKey key) => (int)((uint)key.GetHashCode() % Stripes);
 
     /// <summary>One kept grant. Holds the subject token's hash, never the subject token.</summary>
     /// <remarks><c>Added</c> is an insertion sequence number (not a clock reading), so "oldest" is exact.</remarks>

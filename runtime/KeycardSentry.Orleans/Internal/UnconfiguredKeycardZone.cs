@@ -1,3 +1,5 @@
+using KeycardSentry.Internal;
+
 namespace KeycardSentry.Orleans.Internal;
 
 /// <summary>

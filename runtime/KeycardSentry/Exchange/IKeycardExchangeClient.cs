@@ -1,11 +1,11 @@
-namespace KeycardSentry;
+namespace KeycardSentry.Internal;
 
 /// <summary>
 /// Talks to the Keycard zone: RFC 8414 discovery, then RFC 8693 token exchange at its token endpoint, authenticated
 /// with the client credentials (which therefore live wherever this runs: the app, or only the silos with Orleans).
 /// It caches nothing but the discovery document; callers cache tokens.
 /// </summary>
-public interface IKeycardExchangeClient
+internal interface IKeycardExchangeClient
 {
     /// <summary>Exchanges the request's subject token for a token for its resource and scopes.</summary>
     /// <exception cref="KeycardExchangeException">Keycard refused, failed or answered with an invalid response.</exception>
@@ -18,7 +18,7 @@ public interface IKeycardExchangeClient
 
 /// <summary>A successful exchange: the token, and the refresh token when Keycard issued one (kept apart so it never leaves the cache owner).</summary>
 /// <remarks><see cref="ToString"/> never prints either token.</remarks>
-public sealed class KeycardExchangeResponse
+internal sealed class KeycardExchangeResponse
 {
     /// <summary>Creates the response.</summary>
     public KeycardExchangeResponse(KeycardToken token, string? refreshToken)

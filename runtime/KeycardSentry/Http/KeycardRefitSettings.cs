@@ -3,14 +3,14 @@ using Refit;
 namespace KeycardSentry;
 
 /// <summary>
-/// Refit settings for clients behind <see cref="KeycardTokenHandler"/>. Refit wraps every exception thrown while
-/// sending in an <see cref="ApiRequestException"/>; with these settings the runtime's own exceptions
-/// (<see cref="SentryScopeException"/>, <see cref="SentryAuthorizationException"/>, <see cref="KeycardExchangeException"/>,
-/// <see cref="KeycardSubjectException"/>, and the missing-subject error) reach the caller unwrapped.
+/// Refit settings for clients behind the Keycard token handler. Refit wraps every exception thrown while sending in an
+/// <see cref="ApiRequestException"/>; with these settings the runtime's own exceptions (<see cref="KeycardApiException"/>
+/// and its subclasses, <see cref="KeycardExchangeException"/>, <see cref="KeycardSubjectException"/>, and the
+/// missing-subject error) reach the caller unwrapped.
 /// </summary>
 public static class KeycardRefitSettings
 {
-    internal const string HandlerErrorMarker = "KeycardSentry.HandlerError";
+    private const string HandlerErrorMarker = "KeycardSentry.HandlerError";
 
     /// <summary>New <see cref="RefitSettings"/> with <see cref="Apply"/> applied.</summary>
     public static RefitSettings Create() => Apply(new RefitSettings());
@@ -27,6 +27,13 @@ public static class KeycardRefitSettings
 
     /// <summary>True for the exceptions the runtime throws on purpose.</summary>
     public static bool IsKeycardError(Exception exception) =>
-        exception is SentryApiException or KeycardExchangeException or KeycardSubjectException
+        exception is KeycardApiException or KeycardExchangeException or KeycardSubjectException
         || exception.Data.Contains(HandlerErrorMarker);
+
+    /// <summary>Marks an exception of the runtime's that has no type of its own, so it passes Refit unwrapped.</summary>
+    internal static Exception Mark(Exception exception)
+    {
+        exception.Data[HandlerErrorMarker] = true;
+        return exception;
+    }
 }

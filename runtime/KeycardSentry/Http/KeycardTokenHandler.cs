@@ -1,21 +1,19 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using KeycardSentry.Internal;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
-namespace KeycardSentry;
+namespace KeycardSentry.Internal;
 
 /// <summary>
-/// Puts the current user's exchanged token on each API request. The user is whoever <see cref="ISubjectTokenAccessor"/>
-/// says for this call (by default <see cref="KeycardSubject.Use"/>); the handler itself holds no per-user state, so
-/// one pooled instance serves every user. Before sending, it refuses a call whose required scopes (from the
-/// <see cref="IApiScopeCatalog"/>, any one suffices, after expanding the granted scopes) the token lacks. After
-/// sending, a 401 invalidates the token and retries once with a fresh one; a second 401 throws
-/// <see cref="SentryAuthorizationException"/>; a 403 throws <see cref="SentryScopeException"/>.
+/// Puts the current user's exchanged token on each request of one API's clients. The user is whoever
+/// <see cref="ISubjectTokenAccessor"/> says for this call (by default <see cref="KeycardSubject.Use"/>); the handler
+/// holds no per-user state, so one pooled instance serves every user. Before sending, it refuses a call whose required
+/// scopes (from the API's <see cref="IApiScopeCatalog"/>; any one suffices after expanding the granted scopes) the
+/// token lacks. A 401 invalidates the token and retries once with a fresh one; a second 401 throws and is remembered for
+/// the subject token for <see cref="KeycardApiOptions.UnauthorizedCooldown"/>; a 403 throws. Which exceptions, and how
+/// error bodies read, is the API's <see cref="KeycardApiProfile"/>.
 /// </summary>
-public sealed class KeycardTokenHandler : DelegatingHandler
+internal sealed class KeycardTokenHandler : DelegatingHandler
 {
     /// <summary>The request option Refit sets to the interface a call was made through.</summary>
     public const string RefitInterfaceTypeKey = "Refit.InterfaceType";
@@ -23,57 +21,67 @@ public sealed class KeycardTokenHandler : DelegatingHandler
     /// <summary>The request option Refit sets to the interface method's name.</summary>
     public const string RefitMethodNameKey = "Refit.MethodName";
 
+    /// <summary>The most of an error body read to find its detail.</summary>
+    private const int MaxErrorBodyBytes = 16 * 1024;
+
     private static readonly HttpRequestOptionsKey<Type> InterfaceTypeOption = new(RefitInterfaceTypeKey);
     private static readonly HttpRequestOptionsKey<string> MethodNameOption = new(RefitMethodNameKey);
 
     private readonly IKeycardTokenProvider _tokens;
     private readonly ISubjectTokenAccessor _subject;
     private readonly IApiScopeCatalog _catalog;
-    private readonly SentryApiOptions _options;
+    private readonly KeycardApiProfile _profile;
+    private readonly UnauthorizedSubjects _unauthorized;
+    private readonly string _resource;
     private readonly NormalizedScopes _scopes;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the handler (normally done by <c>AddKeycardApiClients</c>).</summary>
     public KeycardTokenHandler(
         IKeycardTokenProvider tokens,
         ISubjectTokenAccessor subject,
         IApiScopeCatalog catalog,
-        IOptions<SentryApiOptions> options,
-        ILogger<KeycardTokenHandler> logger)
+        KeycardApiProfile profile,
+        KeycardApiOptions options,
+        UnauthorizedSubjects unauthorized,
+        ILogger logger)
     {
-        _tokens = tokens ?? throw new ArgumentNullException(nameof(tokens));
-        _subject = subject ?? throw new ArgumentNullException(nameof(subject));
-        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
-        _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
-        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _tokens = tokens;
+        _subject = subject;
+        _catalog = catalog;
+        _profile = profile;
+        _unauthorized = unauthorized;
+        _logger = logger;
 
-        // Options are fixed once the host has started (and validated them): sort and de-duplicate the scopes once, not per call.
-        _scopes = NormalizedScopes.From(_options.Scopes);
+        // Options are fixed once the host has started (and validated them): normalise once, not per call.
+        _resource = options.EffectiveResource!;
+        _scopes = NormalizedScopes.From(options.Scopes);
     }
 
-    /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var subjectToken = _subject.GetSubjectToken();
         if (string.IsNullOrWhiteSpace(subjectToken))
         {
-            var missing = new InvalidOperationException(
+            throw KeycardRefitSettings.Mark(new InvalidOperationException(
                 "No Keycard subject token for this call. Wrap the call in 'using (KeycardSubject.Use(userKeycardAccessToken)) { ... }', " +
-                "or register an ISubjectTokenAccessor that returns the current user's Keycard access token.");
-            missing.Data[KeycardRefitSettings.HandlerErrorMarker] = true;
-            throw missing;
+                "or register an ISubjectTokenAccessor that returns the current user's Keycard access token " +
+                "(in ASP.NET Core: services.AddKeycardSubjectFromHttpContext(), with the request authenticated by a bearer token)."));
         }
 
-        var tokenRequest = new KeycardTokenRequest(subjectToken, _options.Resource, _scopes);
-        var method = new CallSite(request);
-        IReadOnlyList<string> required = [];
-        var known = method.InterfaceType is not null && method.MethodName is not null && _catalog.TryGetRequiredScopes(method.InterfaceType, method.MethodName, out required);
+        var call = new CallSite(request);
+        if (_unauthorized.IsCoolingDown(subjectToken))
+        {
+            throw _profile.Unauthorized(Refusal(call, HttpStatusCode.Unauthorized, "remembered: answered 401 to a fresh token moments ago", null, []));
+        }
 
+        IReadOnlyList<string> required = [];
+        var known = call.InterfaceType is not null && call.MethodName is not null && _catalog.TryGetRequiredScopes(call.InterfaceType, call.MethodName, out required);
+        var tokenRequest = new KeycardTokenRequest(subjectToken, _resource, _scopes);
         var token = await _tokens.GetTokenAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
         if (known)
         {
-            EnsureScopes(token, required, method);
+            EnsureScopes(token, required, call);
         }
 
         // Buffer the body so the request can be sent again after a 401.
@@ -82,34 +90,27 @@ public sealed class KeycardTokenHandler : DelegatingHandler
             await request.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-
+        var response = await SendWithTokenAsync(request, token, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            Log.RetryingAfterUnauthorized(_logger, token.Fingerprint, method.Describe());
+            Log.RetryingAfterUnauthorized(_logger, token.Fingerprint, call.Describe());
             response.Dispose();
             await _tokens.InvalidateAsync(tokenRequest, token.Fingerprint, cancellationToken).ConfigureAwait(false);
             token = await _tokens.GetTokenAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
             if (known)
             {
-                EnsureScopes(token, required, method);
+                EnsureScopes(token, required, call);
             }
 
-            using var retry = await CloneAsync(request, cancellationToken).ConfigureAwait(false);
-            retry.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-            response = await base.SendAsync(retry, cancellationToken).ConfigureAwait(false);
+            var retry = await CloneAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await SendWithTokenAsync(retry, token, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
                 response.Dispose();
-                Log.SentryRefused(_logger, 401, method.Describe(), token.Fingerprint, detail);
-                throw new SentryAuthorizationException(
-                    $"Sentry answered 401 ({detail ?? "no detail"}) to {method.Describe()}, also with a freshly exchanged token: the Sentry token Keycard holds for this user is invalid or expired. " +
-                    "Re-connect the Sentry provider for this user in Keycard, then try again.",
-                    HttpStatusCode.Unauthorized,
-                    detail,
-                    method.Describe());
+                _unauthorized.Remember(subjectToken);
+                Log.ApiRefused(_logger, 401, call.Describe(), token.Fingerprint, detail);
+                throw _profile.Unauthorized(Refusal(call, HttpStatusCode.Unauthorized, detail, token, required, known));
             }
         }
 
@@ -117,75 +118,76 @@ public sealed class KeycardTokenHandler : DelegatingHandler
         {
             var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
             response.Dispose();
-            var granted = token.Scopes.Order(StringComparer.Ordinal).ToList();
-            Log.SentryRefused(_logger, 403, method.Describe(), token.Fingerprint, detail);
-            throw new SentryScopeException(
-                $"Sentry answered 403 ({detail ?? "no detail"}) to {method.Describe()}. " +
-                (known ? $"The method needs one of [{string.Join(' ', required)}]; " : "The method's required scopes are not in the catalog; ") +
-                $"the token has [{string.Join(' ', granted)}]. Check the scopes of the Sentry application Keycard uses, the scopes of the Sentry resource in Keycard, " +
-                "and that org:read is granted for the organizations endpoints.",
-                HttpStatusCode.Forbidden,
-                required,
-                granted,
-                detail,
-                method.Describe());
+            Log.ApiRefused(_logger, 403, call.Describe(), token.Fingerprint, detail);
+            throw _profile.ScopeRefused(Refusal(call, HttpStatusCode.Forbidden, detail, token, required, known));
         }
 
         return response;
     }
 
-    private void EnsureScopes(KeycardToken token, IReadOnlyList<string> required, CallSite call)
+    /// <summary>Sends with the bearer token, then takes the header off the request: a response (and an exception built from it) must not carry the token.</summary>
+    private async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, KeycardToken token, CancellationToken cancellationToken)
     {
-        // An empty scope set means Keycard did not say what it granted and none were requested: let Sentry decide.
-        if (required.Count == 0 || token.Scopes.Count == 0)
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        try
         {
-            return;
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-
-        var expanded = ScopeMath.Expand(token.Scopes, _catalog.Implications);
-        if (ScopeMath.Satisfies(expanded, required))
+        finally
         {
-            return;
+            request.Headers.Authorization = null;
         }
-
-        var method = call.Describe();
-        var granted = token.Scopes.Order(StringComparer.Ordinal).ToList();
-        Log.ScopeCheckFailed(_logger, method, string.Join(' ', required), token.Fingerprint, string.Join(' ', granted));
-        throw new SentryScopeException(
-            $"{method} needs one of [{string.Join(' ', required)}], but the token Keycard issued has [{string.Join(' ', granted)}] (which implies [{string.Join(' ', expanded.Order(StringComparer.Ordinal))}]). " +
-            "No request was sent. Grant one of the required scopes to the Sentry resource in Keycard (and the Sentry application), or request it via SentryApi:Scopes.",
-            null,
-            required,
-            granted,
-            null,
-            method);
     }
 
-    /// <summary>
-    /// The Refit method a request was made through, described (<c>Interface.Method</c>, else <c>VERB /path</c>) only
-    /// when a log line or an exception needs it: a successful call never builds the string.
-    /// </summary>
-    private readonly struct CallSite
+    private void EnsureScopes(KeycardToken token, IReadOnlyList<string> required, CallSite call)
     {
-        private readonly HttpRequestMessage _request;
-
-        public CallSite(HttpRequestMessage request)
+        // An empty scope set means Keycard did not say what it granted and none were requested: let the API decide.
+        if (required.Count == 0 || token.SortedScopes.Length == 0)
         {
-            _request = request;
-            request.Options.TryGetValue(InterfaceTypeOption, out var interfaceType);
-            request.Options.TryGetValue(MethodNameOption, out var methodName);
-            InterfaceType = interfaceType;
-            MethodName = methodName;
+            return;
         }
 
-        public Type? InterfaceType { get; }
+        var expanded = ExpandedScopes.Of(token, _catalog.Implications);
+        foreach (var scope in required)
+        {
+            if (expanded.Contains(scope))
+            {
+                return;
+            }
+        }
 
-        public string? MethodName { get; }
+        var refusal = Refusal(call, null, null, token, required, known: true);
+        Log.ScopeCheckFailed(_logger, refusal.Method, string.Join(' ', required), token.Fingerprint, string.Join(' ', token.SortedScopes));
+        throw _profile.ScopeRefused(refusal);
+    }
 
-        public string Describe() =>
-            InterfaceType is not null && MethodName is not null
-                ? InterfaceType.Name + "." + MethodName
-                : _request.Method.Method + " " + _request.RequestUri?.AbsolutePath;
+    private ApiRefusal Refusal(CallSite call, HttpStatusCode? status, string? detail, KeycardToken token, IReadOnlyList<string> required, bool known) =>
+        new(call.Describe(), status, detail, required, token.SortedScopes, [.. ExpandedScopes.Of(token, _catalog.Implications).Order(StringComparer.Ordinal)], known);
+
+    private static ApiRefusal Refusal(CallSite call, HttpStatusCode? status, string? detail, KeycardToken? token, IReadOnlyList<string> required) =>
+        new(call.Describe(), status, detail, required, token?.SortedScopes ?? [], [], false);
+
+    /// <summary>Reads the API's error detail from at most 16 KB of the body, through the profile; bounded and escaped.</summary>
+    private async Task<string?> ReadDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[MaxErrorBodyBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            var detail = _profile.ReadErrorDetail(buffer.AsSpan(0, length));
+            return detail is null ? null : ErrorText.Sanitize(detail);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage original, CancellationToken cancellationToken)
@@ -221,41 +223,30 @@ public sealed class KeycardTokenHandler : DelegatingHandler
         return clone;
     }
 
-    /// <summary>Reads Sentry's <c>detail</c>: a string, or <c>{"code": ..., "message": ...}</c>.</summary>
-    internal static async Task<string?> ReadDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The Refit method a request was made through, described (<c>Interface.Method</c>, else <c>VERB /path</c>) only when
+    /// a log line or an exception needs it: a successful call never builds the string.
+    /// </summary>
+    private readonly struct CallSite
     {
-        try
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("detail", out var detail))
-            {
-                return null;
-            }
+        private readonly HttpRequestMessage _request;
 
-            return detail.ValueKind switch
-            {
-                JsonValueKind.String => detail.GetString(),
-                JsonValueKind.Object => FormatNested(detail),
-                _ => detail.GetRawText(),
-            };
-        }
-        catch (JsonException)
+        public CallSite(HttpRequestMessage request)
         {
-            return null;
+            _request = request;
+            request.Options.TryGetValue(InterfaceTypeOption, out var interfaceType);
+            request.Options.TryGetValue(MethodNameOption, out var methodName);
+            InterfaceType = interfaceType;
+            MethodName = methodName;
         }
-    }
 
-    private static string FormatNested(JsonElement detail)
-    {
-        var code = detail.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-        var message = detail.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-        return (code, message) switch
-        {
-            (null, null) => detail.GetRawText(),
-            (null, _) => message!,
-            (_, null) => code,
-            _ => $"{code}: {message}",
-        };
+        public Type? InterfaceType { get; }
+
+        public string? MethodName { get; }
+
+        public string Describe() =>
+            InterfaceType is not null && MethodName is not null
+                ? InterfaceType.Name + "." + MethodName
+                : _request.Method.Method + " " + ErrorText.Sanitize(_request.RequestUri?.AbsolutePath, 128);
     }
 }

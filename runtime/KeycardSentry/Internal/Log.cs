@@ -23,23 +23,23 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Debug, "Token {Fingerprint} invalidated for resource {Resource}.")]
     public static partial void Invalidated(ILogger logger, string fingerprint, string resource);
 
-    [LoggerMessage(7, LogLevel.Warning, "Subject token rejected: {Reason}.")]
-    public static partial void SubjectRejected(ILogger logger, string reason);
+    [LoggerMessage(7, LogLevel.Warning, "Subject token rejected: {Reason} ({Suppressed} more rejections since the last line were not logged).")]
+    public static partial void SubjectRejected(ILogger logger, string reason, int suppressed);
 
-    [LoggerMessage(8, LogLevel.Information, "Sentry answered 401 to token {Fingerprint} for {Method}; exchanging a new token and retrying once.")]
+    [LoggerMessage(8, LogLevel.Information, "The API answered 401 to token {Fingerprint} for {Method}; exchanging a new token and retrying once.")]
     public static partial void RetryingAfterUnauthorized(ILogger logger, string fingerprint, string method);
 
-    [LoggerMessage(9, LogLevel.Warning, "Sentry answered {StatusCode} to {Method} with token {Fingerprint}: {Detail}.")]
-    public static partial void SentryRefused(ILogger logger, int statusCode, string method, string fingerprint, string? detail);
+    [LoggerMessage(9, LogLevel.Warning, "The API answered {StatusCode} to {Method} with token {Fingerprint}: {Detail}.")]
+    public static partial void ApiRefused(ILogger logger, int statusCode, string method, string fingerprint, string? detail);
 
     [LoggerMessage(10, LogLevel.Warning, "Refused {Method} before sending: it needs one of [{Required}], token {Fingerprint} has [{Granted}].")]
     public static partial void ScopeCheckFailed(ILogger logger, string method, string required, string fingerprint, string granted);
 
-    [LoggerMessage(11, LogLevel.Information, "Sentry rate limit (429) on attempt {Attempt}; retrying in {Delay}.")]
+    [LoggerMessage(11, LogLevel.Information, "Rate limited (429) on attempt {Attempt}; retrying in {Delay}.")]
     public static partial void RateLimited(ILogger logger, int attempt, TimeSpan delay);
 
-    [LoggerMessage(12, LogLevel.Debug, "Refresh of token {Fingerprint} failed ({Error}); exchanging again.")]
-    public static partial void RefreshFellBack(ILogger logger, string fingerprint, string? error);
+    [LoggerMessage(12, LogLevel.Debug, "Keycard refused a refresh token ({Error}); exchanging the subject token again.")]
+    public static partial void RefreshFellBack(ILogger logger, string? error);
 
     [LoggerMessage(13, LogLevel.Debug, "Evicted {Count} cached tokens (limit {Limit}).")]
     public static partial void Evicted(ILogger logger, int count, int limit);

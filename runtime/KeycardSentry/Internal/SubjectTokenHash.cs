@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -22,6 +23,26 @@ internal readonly struct SubjectTokenHash : IEquatable<SubjectTokenHash>
     private readonly ulong _w1;
     private readonly ulong _w2;
     private readonly ulong _w3;
+
+    // Memo by string instance: a request's token string is hashed once, however many calls it makes. Weak keys: the
+    // memo never keeps a token alive longer than its owner does, and holds nothing but the hash besides.
+    private static readonly ConditionalWeakTable<string, StrongBox<SubjectTokenHash>> Memo = new();
+
+    /// <summary>
+    /// The hash of <paramref name="token"/>, computed once per string instance (a caller presenting the same string again
+    /// gets the remembered hash without hashing). Only for tokens already within the size limit.
+    /// </summary>
+    public static SubjectTokenHash Of(string token)
+    {
+        if (Memo.TryGetValue(token, out var box))
+        {
+            return box.Value;
+        }
+
+        var hash = Compute(token);
+        Memo.AddOrUpdate(token, new StrongBox<SubjectTokenHash>(hash));
+        return hash;
+    }
 
     public static SubjectTokenHash Compute(string token)
     {
@@ -52,7 +73,7 @@ internal readonly struct SubjectTokenHash : IEquatable<SubjectTokenHash>
             MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in left)),
             MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in right)));
 
-    /// <summary>The lower-case hex of the hash, as used in <c>token:{sha256-hex}</c> binding keys.</summary>
+    /// <summary>The lower-case hex of the hash, as used in the string form of a <see cref="SubjectBinding"/>.</summary>
     public string ToHexLower() => Convert.ToHexStringLower(MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in this)));
 
     public bool Equals(SubjectTokenHash other) => _w0 == other._w0 && _w1 == other._w1 && _w2 == other._w2 && _w3 == other._w3;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace KeycardSentry.Internal;
@@ -27,25 +26,27 @@ internal enum SubjectCacheLookup
 /// withdrew work longer than the JWKS refresh alone would (<see cref="KeycardOptions.JwksRefreshInterval"/>).
 /// </summary>
 /// <remarks>
-/// Lookups are lock-free (<see cref="ConcurrentDictionary{TKey,TValue}"/>); only eviction, on the miss path after a
+/// Lookups are lock-free (<see cref="BoundedCache{TKey,TValue}"/>); only eviction, on the miss path after a
 /// full validation, takes a lock. Only the validator adds entries, and only after a successful validation, so a
 /// forged or altered token (different bytes, so a different hash) never finds one.
 /// </remarks>
 internal sealed class SubjectValidationCache
 {
-    private readonly ConcurrentDictionary<SubjectTokenHash, Entry> _entries = new();
-    private readonly int _capacity;
+    private readonly BoundedCache<SubjectTokenHash, Entry> _entries;
     private readonly TimeSpan _duration;
     private readonly TimeSpan _clockSkew;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Lock _evictionLock = new();
 
     public SubjectValidationCache(int capacity, TimeSpan duration, TimeSpan clockSkew, TimeProvider timeProvider, ILogger logger)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
-        _capacity = capacity;
+
+        // Oldest first when full: the oldest entries are also the closest to needing a fresh signature check anyway.
+        _entries = new BoundedCache<SubjectTokenHash, Entry>(
+            capacity,
+            e => timeProvider.GetUtcNow() is var now && (e.TrustedUntil <= now || e.Expires <= now - clockSkew),
+            e => e.Added);
         _duration = duration;
         _clockSkew = clockSkew;
         _timeProvider = timeProvider;
@@ -113,36 +114,16 @@ internal sealed class SubjectValidationCache
             return;
         }
 
-        _entries[hash] = new Entry(hash, identity, notBefore, expires, trustedUntil, _timeProvider.GetTimestamp());
-        if (_entries.Count > _capacity)
+        var removed = _entries.Set(hash, new Entry(hash, identity, notBefore, expires, trustedUntil, _timeProvider.GetTimestamp()));
+        if (removed > 0)
         {
-            Evict();
+            Log.SubjectValidationsEvicted(_logger, removed, _entries.Capacity);
         }
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private void Remove(Entry entry) => _entries.TryRemove(new KeyValuePair<SubjectTokenHash, Entry>(entry.Hash, entry));
-
-    private void Evict()
-    {
-        lock (_evictionLock)
-        {
-            if (_entries.Count <= _capacity)
-            {
-                return;
-            }
-
-            // Oldest first: the oldest entries are also the closest to needing a fresh signature check anyway.
-            var now = _timeProvider.GetUtcNow();
-            var removed = BoundedEviction.Evict(
-                _entries,
-                _capacity,
-                e => e.TrustedUntil <= now || e.Expires <= now - _clockSkew,
-                e => e.Added);
-            Log.SubjectValidationsEvicted(_logger, removed, _capacity);
-        }
-    }
+    private void Remove(Entry entry) => _entries.Remove(entry.Hash, entry);
 
     /// <summary>One remembered validation. Holds the token's hash, never the token.</summary>
     internal sealed class Entry(SubjectTokenHash hash, SubjectIdentity identity, DateTimeOffset? notBefore, DateTimeOffset expires, DateTimeOffset trustedUntil, long added)

@@ -38,8 +38,49 @@ public sealed class KeycardOptions
     /// <summary>Clock skew tolerated when validating a JWT subject token's <c>exp</c> and <c>nbf</c>. Default 30 s.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>When set, a JWT subject token's <c>aud</c> must contain this value. Default null (audience not checked).</summary>
+    /// <summary>
+    /// The audience a JWT subject token must carry (<c>aud</c>): the identifier Keycard puts in the access tokens it issues
+    /// for this application. Required, unless <see cref="AllowAnySubjectAudience"/> is set: without it, any token the zone
+    /// signs (another client's, another audience's) would get the user's cached token.
+    /// </summary>
     public string? SubjectAudience { get; set; }
+
+    /// <summary>Accepts JWT subject tokens of any audience. Default false; set it only when every token the zone signs is meant for this application.</summary>
+    public bool AllowAnySubjectAudience { get; set; }
+
+    /// <summary>
+    /// Which subject tokens are accepted. <see cref="SubjectTokenKinds.Jwt"/>: only JWTs that validate against the zone's
+    /// keys; anything else is refused here and never reaches Keycard. <see cref="SubjectTokenKinds.JwtOrOpaque"/>: JWTs as
+    /// before, and tokens that are not JWT-shaped are passed to Keycard and bound by their own hash. Unset (the default):
+    /// <c>Jwt</c> when the zone publishes a JWKS, else every token is bound by its own hash.
+    /// </summary>
+    public SubjectTokenKinds? SubjectTokens { get; set; }
+
+    /// <summary>The longest subject token accepted, in characters; a longer one is refused before it is hashed, parsed or sent. Default 16 384.</summary>
+    public int MaxSubjectTokenLength { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// How long before a cached token stops being served a call starts its refresh in the background (the token keeps being
+    /// served meanwhile, so no caller waits). Never earlier than half the token's served life. Default 2 minutes; zero turns
+    /// refresh ahead off (the first call after the token lapses exchanges, and waits).
+    /// </summary>
+    public TimeSpan RefreshAhead { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// After a failed exchange (or refresh), how long calls for the same user, resource and scopes are answered with the
+    /// same error before Keycard is asked again; doubles with each failure in a row up to <see cref="MaxFailureBackoff"/>.
+    /// Default 1 s.
+    /// </summary>
+    public TimeSpan FailureBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between attempts after failures in a row (see <see cref="FailureBackoff"/>). Default 5 minutes.</summary>
+    public TimeSpan MaxFailureBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// When true, the host does not start until the zone's metadata and keys were fetched. Default false: they are fetched
+    /// at start in the background; a failure is logged, shown by the health check, and retried with back-off.
+    /// </summary>
+    public bool RequireZoneAtStart { get; set; }
 
     /// <summary>
     /// When Keycard issued a refresh token and the cached token has expired, refresh it (grant_type=refresh_token)
@@ -83,5 +124,7 @@ public sealed class KeycardOptions
         $"KeycardOptions {{ ZoneUrl = {ZoneUrl}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(not set)" : "***")}, " +
         $"ExchangeTimeout = {ExchangeTimeout}, DefaultTokenLifetime = {DefaultTokenLifetime}, ExpirySkew = {ExpirySkew}, CacheSizeLimit = {CacheSizeLimit}, ClockSkew = {ClockSkew}, " +
         $"SubjectValidationCacheSize = {SubjectValidationCacheSize}, SubjectValidationCacheDuration = {SubjectValidationCacheDuration}, " +
-        $"JwksRefreshInterval = {JwksRefreshInterval}, JwksMinimumRefreshInterval = {JwksMinimumRefreshInterval} }}";
+        $"JwksRefreshInterval = {JwksRefreshInterval}, JwksMinimumRefreshInterval = {JwksMinimumRefreshInterval}, SubjectAudience = {SubjectAudience}, " +
+        $"AllowAnySubjectAudience = {AllowAnySubjectAudience}, SubjectTokens = {SubjectTokens?.ToString() ?? "(auto)"}, MaxSubjectTokenLength = {MaxSubjectTokenLength}, " +
+        $"RefreshAhead = {RefreshAhead}, FailureBackoff = {FailureBackoff}, MaxFailureBackoff = {MaxFailureBackoff} }}";
 }

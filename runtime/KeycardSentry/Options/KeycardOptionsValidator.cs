@@ -26,16 +26,6 @@ internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
             failures.Add("Keycard:ZoneUrl must not have a query or fragment: use the zone's issuer URL.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.ClientId))
-        {
-            failures.Add("Keycard:ClientId is required: set it to the application's client id from the Keycard console (environment variable Keycard__ClientId).");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.ClientSecret))
-        {
-            failures.Add("Keycard:ClientSecret is required: set it to the application's client secret from the Keycard console, from a secret store (environment variable Keycard__ClientSecret).");
-        }
-
         if (options.ExchangeTimeout <= TimeSpan.Zero)
         {
             failures.Add("Keycard:ExchangeTimeout must be positive (e.g. 00:00:10).");
@@ -60,6 +50,9 @@ internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
         {
             failures.Add("Keycard:CacheSizeLimit must be at least 1.");
         }
+
+        ValidateSubjectRules(options, failures);
+        ValidateRefreshAndBackoff(options, failures);
 
         if (options.SubjectValidationCacheSize < 0)
         {
@@ -86,6 +79,49 @@ internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateSubjectRules(KeycardOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.SubjectAudience) && !options.AllowAnySubjectAudience)
+        {
+            failures.Add(
+                "Keycard:SubjectAudience is required: set it to the audience (aud) Keycard puts in the access tokens it issues for this application " +
+                "(environment variable Keycard__SubjectAudience), so a token the zone issued for another client or audience is refused. " +
+                "To accept any audience the zone signs, set Keycard:AllowAnySubjectAudience=true (Keycard__AllowAnySubjectAudience) explicitly.");
+        }
+        else if (options.SubjectAudience is { } audience && (audience.Length > 2048 || audience.Any(char.IsControl)))
+        {
+            failures.Add("Keycard:SubjectAudience must be at most 2048 characters without control characters.");
+        }
+
+        if (options.SubjectTokens is { } kinds && !Enum.IsDefined(kinds))
+        {
+            failures.Add($"Keycard:SubjectTokens must be Jwt or JwtOrOpaque (got '{kinds}').");
+        }
+
+        if (options.MaxSubjectTokenLength is < 256 or > 1024 * 1024)
+        {
+            failures.Add($"Keycard:MaxSubjectTokenLength must be between 256 and 1048576 characters (got {options.MaxSubjectTokenLength}); the default 16384 fits Keycard's access tokens.");
+        }
+    }
+
+    private static void ValidateRefreshAndBackoff(KeycardOptions options, List<string> failures)
+    {
+        if (options.RefreshAhead < TimeSpan.Zero || options.RefreshAhead > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Keycard:RefreshAhead must be between 00:00:00 (off) and 1.00:00:00 (got {options.RefreshAhead}).");
+        }
+
+        if (options.FailureBackoff <= TimeSpan.Zero || options.FailureBackoff > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Keycard:FailureBackoff must be positive and at most 01:00:00 (got {options.FailureBackoff}), e.g. 00:00:01.");
+        }
+
+        if (options.MaxFailureBackoff < options.FailureBackoff || options.MaxFailureBackoff > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Keycard:MaxFailureBackoff must be at least Keycard:FailureBackoff and at most 1.00:00:00 (got {options.MaxFailureBackoff}).");
+        }
     }
 
     internal static bool IsLoopback(Uri uri) =>

@@ -1,27 +1,22 @@
-namespace KeycardSentry;
+namespace KeycardSentry.Internal;
 
 /// <summary>
-/// Decides who a subject token proves. Both the in-process cache and the Orleans grains call it before any cached
-/// token leaves them. A JWT is validated against the zone's JWKS (signature, issuer, expiry, not-before) and is bound
-/// by its <c>sub</c>; an opaque token (or a zone without JWKS) is bound by the SHA-256 of the token itself, so only a
-/// caller presenting the very same token matches.
+/// Decides who a subject token proves. The in-process cache, the Orleans provider (when it has the zone's keys), the
+/// silo's gateway and every user token grain call it before any cached token leaves them.
 /// </summary>
-public interface ISubjectTokenValidator
+internal interface ISubjectTokenValidator
 {
     /// <summary>Validates the subject token and returns the identity it proves.</summary>
-    /// <exception cref="KeycardSubjectException">The token is expired, not yet valid, forged or malformed.</exception>
+    /// <exception cref="KeycardSubjectException">The token is too large, malformed, expired, not yet valid, forged, for another audience, or of a kind not accepted.</exception>
     ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Who a subject token proves.</summary>
-/// <param name="BindingKey">
-/// The cache binding key: <c>sub:{issuer}|{sub}</c> for a validated JWT, <c>token:{sha256-hex}</c> for an opaque token.
-/// Two callers get the same cached token only when their binding keys are equal (compared in constant time).
-/// </param>
-/// <param name="Subject">The JWT <c>sub</c>, when validated; null for opaque tokens.</param>
-/// <param name="ExpiresAt">The subject token's <c>exp</c>, when known.</param>
-public sealed record SubjectIdentity(string BindingKey, string? Subject, DateTimeOffset? ExpiresAt)
+/// <param name="Binding">Whose cached tokens the caller may have (see <see cref="SubjectBinding"/>).</param>
+/// <param name="TokenHash">The SHA-256 of the presented token itself (never the token).</param>
+/// <param name="ExpiresAt">The subject token's <c>exp</c>, when known (a validated JWT).</param>
+internal sealed record SubjectIdentity(SubjectBinding Binding, SubjectTokenHash TokenHash, DateTimeOffset? ExpiresAt)
 {
-    /// <summary>True when the token was a JWT whose signature, issuer and lifetime were validated.</summary>
-    public bool IsValidatedJwt => Subject is not null;
+    /// <summary>True when the token was a JWT whose signature, issuer, audience and lifetime were validated.</summary>
+    public bool IsValidatedJwt => Binding.IsJwt;
 }

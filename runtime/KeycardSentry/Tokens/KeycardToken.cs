@@ -9,14 +9,21 @@ public sealed class KeycardToken
 {
     /// <summary>Creates a token.</summary>
     public KeycardToken(string accessToken, string tokenType, DateTimeOffset expiresAt, IEnumerable<string> scopes, string? issuedTokenType = null)
+        : this(accessToken, tokenType, expiresAt, scopes, issuedTokenType, null)
+    {
+    }
+
+    /// <summary>Creates a token whose fingerprint is already known (a grant from the grain carries it): no second hash.</summary>
+    internal KeycardToken(string accessToken, string tokenType, DateTimeOffset expiresAt, IEnumerable<string> scopes, string? issuedTokenType, string? fingerprint)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
         AccessToken = accessToken;
         TokenType = string.IsNullOrWhiteSpace(tokenType) ? "Bearer" : tokenType;
         ExpiresAt = expiresAt;
-        Scopes = new HashSet<string>(scopes ?? [], StringComparer.Ordinal);
+        SortedScopes = [.. (scopes ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        Scopes = new HashSet<string>(SortedScopes, StringComparer.Ordinal);
         IssuedTokenType = issuedTokenType;
-        Fingerprint = ComputeFingerprint(accessToken);
+        Fingerprint = fingerprint ?? ComputeFingerprint(accessToken);
     }
 
     /// <summary>The access token to send as <c>Authorization: Bearer</c>. Secret: never log it.</summary>
@@ -31,6 +38,12 @@ public sealed class KeycardToken
     /// <summary>The scopes the token carries (from the response's <c>scope</c>, else the requested ones).</summary>
     public IReadOnlySet<string> Scopes { get; }
 
+    /// <summary>The scopes, distinct and sorted ordinally (what travels to Orleans clients and into messages).</summary>
+    internal string[] SortedScopes { get; }
+
+    /// <summary>The scopes expanded through one catalog's implications, computed on the first scope check and kept (one catalog per token in practice).</summary>
+    internal ExpandedScopes? Expanded { get; set; }
+
     /// <summary>RFC 8693 <c>issued_token_type</c>, when Keycard sent it.</summary>
     public string? IssuedTokenType { get; }
 
@@ -42,5 +55,26 @@ public sealed class KeycardToken
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(accessToken)), 0, 8);
 
     /// <inheritdoc />
-    public override string ToString() => $"KeycardToken {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes.Order(StringComparer.Ordinal))}] }}";
+    public override string ToString() => $"KeycardToken {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', SortedScopes)}] }}";
+}
+
+/// <summary>A token's scopes expanded through a catalog's implications, remembered on the token for the catalog it was computed with.</summary>
+internal sealed class ExpandedScopes(IReadOnlyDictionary<string, IReadOnlyList<string>> implications, HashSet<string> scopes)
+{
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Implications { get; } = implications;
+
+    public HashSet<string> Scopes { get; } = scopes;
+
+    /// <summary>The expansion of <paramref name="token"/>'s scopes through <paramref name="implications"/>, computed once per token and catalog.</summary>
+    public static HashSet<string> Of(KeycardToken token, IReadOnlyDictionary<string, IReadOnlyList<string>> implications)
+    {
+        if (token.Expanded is { } known && ReferenceEquals(known.Implications, implications))
+        {
+            return known.Scopes;
+        }
+
+        var expanded = ScopeMath.Expand(token.SortedScopes, implications);
+        token.Expanded = new ExpandedScopes(implications, expanded);
+        return expanded;
+    }
 }

@@ -8,12 +8,15 @@ internal static class KeycardWiring
 {
     public const string Resource = "https://sentry.io/api/0";
 
-    public static IServiceCollection AddZone(IServiceCollection services, LocalKeycardZone zone) =>
+    public static IServiceCollection AddZone(IServiceCollection services, LocalKeycardZone zone, Action<KeycardOptions>? keycard = null) =>
         services.AddKeycard(o =>
         {
             o.ZoneUrl = zone.ZoneUrl.ToString();
             o.ClientId = zone.ClientId;
             o.ClientSecret = zone.ClientSecret;
+            o.SubjectAudience = zone.SubjectAudience;
+            o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque;
+            keycard?.Invoke(o);
         });
 
     public static KeycardTokenRequest Request(string subjectToken, params string[] scopes) =>

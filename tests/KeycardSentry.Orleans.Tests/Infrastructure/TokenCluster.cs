@@ -31,7 +31,7 @@ internal sealed class TokenCluster : IAsyncDisposable
         LocalKeycardZone zone,
         short silos = 2,
         FakeTimeProvider? time = null,
-        Action<KeycardTokenGrainOptions>? configure = null,
+        Action<KeycardOptions>? keycard = null,
         KeycardClusterTlsOptions? siloTls = null,
         KeycardClusterTlsOptions? clientTls = null,
         Action<IClientBuilder>? configureClient = null,
@@ -56,13 +56,13 @@ internal sealed class TokenCluster : IAsyncDisposable
             }
 
             silo.AddIncomingGrainCallFilter(calls);
-            KeycardWiring.AddZone(silo.Services, zone);
-            silo.AddKeycardTokenGrains(configure);
-            silo.Services.UseOrleansTokenCache();
+            KeycardWiring.AddZone(silo.Services, zone, keycard);
+            silo.AddKeycardTokenGrains();
+            silo.Services.AddKeycardOrleansTokenCache();
         });
         builder.ConfigureClientHost(host =>
         {
-            host.Services.UseOrleansTokenCache(clientOptions);
+            host.Services.AddKeycardOrleansTokenCache(clientOptions);
             if (clientTime is not null)
             {
                 // The client's clock: the near cache's expiry arithmetic runs on it.

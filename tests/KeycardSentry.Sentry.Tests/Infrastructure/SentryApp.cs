@@ -6,7 +6,7 @@ namespace KeycardSentry.Sentry.Tests.Infrastructure;
 
 /// <summary>
 /// An application host that uses the generated Sentry SDK the way an app does: <c>AddSentryApi</c> plus a token source,
-/// either the in-process cache (<c>AddKeycard</c>) or the cluster (<c>UseOrleansTokenCache</c> with a grain factory).
+/// either the in-process cache (<c>AddKeycard</c>) or the cluster (<c>AddKeycardOrleansTokenCache</c> with a grain factory).
 /// Started as a host so the options are validated at start, as in production.
 /// </summary>
 internal sealed class SentryApp : IAsyncDisposable
@@ -26,6 +26,7 @@ internal sealed class SentryApp : IAsyncDisposable
             o.ZoneUrl = stand.Zone.ZoneUrl.ToString();
             o.ClientId = stand.Zone.ClientId;
             o.ClientSecret = stand.Zone.ClientSecret;
+            o.SubjectAudience = stand.Zone.SubjectAudience;
         }));
 
     /// <summary>An app that is an Orleans client of a cluster: no Keycard credentials, tokens come from the user grains.</summary>
@@ -33,7 +34,7 @@ internal sealed class SentryApp : IAsyncDisposable
         StartAsync(stand, services =>
         {
             services.AddSingleton(grains);
-            services.UseOrleansTokenCache();
+            services.AddKeycardOrleansTokenCache();
         });
 
     private static async Task<SentryApp> StartAsync(SentryStand stand, Action<IServiceCollection> addTokenSource)

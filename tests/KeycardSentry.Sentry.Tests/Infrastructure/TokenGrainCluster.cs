@@ -26,6 +26,7 @@ internal sealed class TokenGrainCluster : IAsyncDisposable
                 o.ZoneUrl = zone.ZoneUrl.ToString();
                 o.ClientId = zone.ClientId;
                 o.ClientSecret = zone.ClientSecret;
+                o.SubjectAudience = zone.SubjectAudience;
             });
             silo.AddKeycardTokenGrains();
         });

@@ -1,3 +1,4 @@
+using KeycardSentry.Internal;
 using KeycardSentry.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,9 +8,15 @@ using Refit;
 
 namespace KeycardSentry.Tests.Support;
 
-/// <summary>A host wired the way an app would be: AddKeycard + AddKeycardApiClients + a Refit-generated client, pointed at the local stand-ins.</summary>
+/// <summary>A host wired the way an app would be: AddKeycard + AddKeycardApi + a Refit-generated client, pointed at the local stand-ins.</summary>
 public sealed class TestApp : IAsyncDisposable
 {
+    /// <summary>The Keycard resource the test API's tokens are exchanged for (the local zone allows any absolute URI).</summary>
+    public const string Resource = "https://sentry.io/api/0";
+
+    /// <summary>The test API's name: its options name and configuration section.</summary>
+    public const string ApiName = "TestApi";
+
     private readonly IHost _host;
 
     private TestApp(IHost host) => _host = host;
@@ -20,17 +27,17 @@ public sealed class TestApp : IAsyncDisposable
 
     public IKeycardTokenProvider Tokens => Services.GetRequiredService<IKeycardTokenProvider>();
 
-    public IKeycardExchangeClient Exchange => Services.GetRequiredService<IKeycardExchangeClient>();
+    internal IKeycardExchangeClient Exchange => Services.GetRequiredService<IKeycardExchangeClient>();
 
-    public ISubjectTokenValidator Validator => Services.GetRequiredService<ISubjectTokenValidator>();
+    internal ISubjectTokenValidator Validator => Services.GetRequiredService<ISubjectTokenValidator>();
 
     public FakeLogCollector Logs => Services.GetFakeLogCollector();
 
-    public static IHost Build(
+    internal static IHost Build(
         LocalKeycardZone zone,
         LocalSentryApi? sentry = null,
         Action<KeycardOptions>? keycard = null,
-        Action<SentryApiOptions>? api = null,
+        Action<KeycardApiOptions>? api = null,
         TimeProvider? time = null,
         Action<IServiceCollection>? services = null)
     {
@@ -46,25 +53,28 @@ public sealed class TestApp : IAsyncDisposable
             o.ZoneUrl = zone.Issuer;
             o.ClientId = zone.ClientId;
             o.ClientSecret = zone.ClientSecret;
+            o.SubjectAudience = zone.SubjectAudience;
             keycard?.Invoke(o);
         });
-        builder.Services.AddKeycardApiClients(
+        builder.Services.AddKeycardApi(
+            ApiName,
             TestScopeCatalog.Instance,
             configureEach => configureEach(builder.Services.AddRefitGeneratedClient<ITestSentryApi>(KeycardRefitSettings.Create())),
             o =>
             {
                 o.BaseUrl = sentry?.BaseUrl ?? new Uri("http://127.0.0.1:9");
+                o.Resource = Resource;
                 api?.Invoke(o);
             });
         services?.Invoke(builder.Services);
         return builder.Build();
     }
 
-    public static async Task<TestApp> StartAsync(
+    internal static async Task<TestApp> StartAsync(
         LocalKeycardZone zone,
         LocalSentryApi? sentry = null,
         Action<KeycardOptions>? keycard = null,
-        Action<SentryApiOptions>? api = null,
+        Action<KeycardApiOptions>? api = null,
         TimeProvider? time = null,
         Action<IServiceCollection>? services = null)
     {

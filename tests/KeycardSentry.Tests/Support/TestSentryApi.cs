@@ -42,7 +42,7 @@ public sealed class TestScopeCatalog : IApiScopeCatalog
         [nameof(ITestSentryApi.ListMembersAsync)] = ["member:read", "member:write", "member:admin"],
     };
 
-    public string Resource => SentryApiOptions.DefaultResource;
+    public string Resource => TestApp.Resource;
 
     public IReadOnlyList<string> DefaultGrant { get; } = ["event:read", "project:read", "org:read"];
 

@@ -3,13 +3,13 @@ using System.Net;
 namespace KeycardSentry;
 
 /// <summary>
-/// Sentry refused a call for a reason the caller must act on (authorization or scopes). Carries the HTTP status,
-/// Sentry's <c>detail</c> and the API method; never a token.
+/// An API called through Keycard refused a call for a reason the caller must act on (authorization or scopes). Carries
+/// the HTTP status, the API's error detail (bounded and with control characters escaped) and the method; never a token.
 /// </summary>
-public abstract class SentryApiException : Exception
+public abstract class KeycardApiException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    protected SentryApiException(string message, HttpStatusCode? statusCode, string? detail, string? method, Exception? innerException = null)
+    protected KeycardApiException(string message, HttpStatusCode? statusCode, string? detail, string? method, Exception? innerException = null)
         : base(message, innerException)
     {
         StatusCode = statusCode;
@@ -17,10 +17,10 @@ public abstract class SentryApiException : Exception
         Method = method;
     }
 
-    /// <summary>The HTTP status Sentry answered with; null when the call was refused before sending.</summary>
+    /// <summary>The HTTP status the API answered with; null when the call was refused before sending.</summary>
     public HttpStatusCode? StatusCode { get; }
 
-    /// <summary>Sentry's <c>detail</c> (for a nested detail, its <c>message</c>, with the <c>code</c> in front).</summary>
+    /// <summary>The API's error detail, at most 256 characters, control characters escaped.</summary>
     public string? Detail { get; }
 
     /// <summary>The API method, as <c>Interface.Method</c> when the client is a Refit interface, else <c>VERB /path</c>.</summary>
@@ -29,18 +29,12 @@ public abstract class SentryApiException : Exception
 
 /// <summary>
 /// The token's scopes do not allow the call: either refused before sending (the method's required scopes, any one of
-/// which suffices, are not in the token's expanded grant), or Sentry answered 403.
+/// which suffices, are not in the token's expanded grant), or the API answered 403.
 /// </summary>
-public sealed class SentryScopeException : SentryApiException
+public class KeycardScopeException : KeycardApiException
 {
     /// <summary>Creates the exception.</summary>
-    public SentryScopeException(
-        string message,
-        HttpStatusCode? statusCode,
-        IReadOnlyList<string> requiredScopes,
-        IReadOnlyList<string> grantedScopes,
-        string? detail,
-        string? method)
+    public KeycardScopeException(string message, HttpStatusCode? statusCode, IReadOnlyList<string> requiredScopes, IReadOnlyList<string> grantedScopes, string? detail, string? method)
         : base(message, statusCode, detail, method)
     {
         RequiredScopes = requiredScopes ?? [];
@@ -58,13 +52,14 @@ public sealed class SentryScopeException : SentryApiException
 }
 
 /// <summary>
-/// Sentry answered 401 twice: to the cached token and to a freshly exchanged one. The Sentry grant behind Keycard is
-/// invalid or expired; the user must re-connect Sentry in Keycard.
+/// The API answered 401 twice: to the cached token and to a freshly exchanged one (or did so moments ago for this
+/// subject token, see <see cref="KeycardApiOptions.UnauthorizedCooldown"/>). The grant behind Keycard is invalid or
+/// expired; the user must re-connect the API's provider in Keycard.
 /// </summary>
-public sealed class SentryAuthorizationException : SentryApiException
+public class KeycardAuthorizationException : KeycardApiException
 {
     /// <summary>Creates the exception.</summary>
-    public SentryAuthorizationException(string message, HttpStatusCode statusCode, string? detail, string? method)
+    public KeycardAuthorizationException(string message, HttpStatusCode statusCode, string? detail, string? method)
         : base(message, statusCode, detail, method)
     {
     }

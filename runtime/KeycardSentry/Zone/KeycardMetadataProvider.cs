@@ -59,8 +59,12 @@ internal sealed class KeycardMetadataProvider
     private readonly bool _loopback;
     private readonly TimeSpan _refreshInterval;
     private readonly TimeSpan _minimumRefreshInterval;
+    private readonly TokenPolicy _backoff;
+    private readonly KeycardZoneStatus _status;
     private readonly Lock _lock = new();
     private State _state = new(null, DateTimeOffset.MinValue);
+    private KeycardExchangeException? _firstFetchFailure;
+    private int _firstFetchFailures;
     private Task<KeycardMetadata>? _inFlight;
     private DateTimeOffset _lastUnknownKeyFetch = DateTimeOffset.MinValue;
 
@@ -69,8 +73,10 @@ internal sealed class KeycardMetadataProvider
         IHttpClientFactory httpClientFactory,
         TimeProvider timeProvider,
         KeycardMetrics metrics,
+        KeycardZoneStatus status,
         ILogger<KeycardMetadataProvider> logger)
     {
+        _status = status;
         _httpClientFactory = httpClientFactory;
         _timeProvider = timeProvider;
         _metrics = metrics;
@@ -82,6 +88,9 @@ internal sealed class KeycardMetadataProvider
         _loopback = KeycardOptionsValidator.IsLoopback(new Uri(_zone, UriKind.Absolute));
         _refreshInterval = value.JwksRefreshInterval;
         _minimumRefreshInterval = value.JwksMinimumRefreshInterval;
+
+        // A zone that cannot be read at all is asked again after a growing wait, at most every JwksMinimumRefreshInterval.
+        _backoff = new TokenPolicy(TimeSpan.Zero, TimeSpan.Zero, value.FailureBackoff, value.JwksMinimumRefreshInterval, TimeSpan.Zero);
     }
 
     public string MetadataUrl => _metadataUrl;
@@ -94,6 +103,12 @@ internal sealed class KeycardMetadataProvider
         if (state.Current is { } current && _timeProvider.GetUtcNow() < state.UseUntil)
         {
             return new ValueTask<KeycardMetadata>(current);
+        }
+
+        if (state.Current is null && _timeProvider.GetUtcNow() < state.UseUntil && Volatile.Read(ref _firstFetchFailure) is { } failure)
+        {
+            // The zone could not be read moments ago: answer from memory until the back-off has passed, not one fetch per call.
+            throw new KeycardExchangeException(failure.Message, failure.StatusCode, failure.Error, failure.ErrorDescription, failure.ErrorUri, failure.IsRetryable, failure);
         }
 
         return new ValueTask<KeycardMetadata>(FetchSharedAsync(force: false, cancellationToken));
@@ -157,6 +172,9 @@ internal sealed class KeycardMetadataProvider
         {
             var metadata = await RetrieveAsync().ConfigureAwait(false);
             Volatile.Write(ref _state, new State(metadata, metadata.RefreshDue));
+            Volatile.Write(ref _firstFetchFailure, null);
+            _firstFetchFailures = 0;
+            _status.Reached(metadata.HasJwks);
             _metrics.JwksFetched(reason, success: true);
             Log.DiscoverySucceeded(_logger, _metadataUrl, metadata.TokenEndpoint.AbsoluteUri, metadata.HasJwks);
             return metadata;
@@ -167,13 +185,16 @@ internal sealed class KeycardMetadataProvider
             var failure = ex as KeycardExchangeException ?? new KeycardExchangeException(
                 $"Keycard discovery failed: could not read the authorization server metadata at {_metadataUrl} ({Describe(ex)}). " +
                 "Check Keycard:ZoneUrl (it must be the zone URL, e.g. https://<zone-id>.keycard.cloud) and that the zone is reachable from this host. " +
-                "Discovery is retried on the next call.",
+                "Discovery is retried after a short back-off.",
                 error: "discovery_failed",
                 isRetryable: true,
                 innerException: ex);
+            _status.Failed(ErrorText.Sanitize(failure.Message, 512));
             if (Volatile.Read(ref _state).Current is not { } lastGood)
             {
-                // Never cache a failed first discovery: the next call tries again.
+                // Never keep a failed first discovery for long: it is answered from memory for a short, growing back-off.
+                Volatile.Write(ref _firstFetchFailure, failure);
+                Volatile.Write(ref _state, new State(null, _timeProvider.GetUtcNow() + _backoff.Backoff(++_firstFetchFailures)));
                 Log.DiscoveryFailed(_logger, _metadataUrl, failure);
                 throw failure;
             }

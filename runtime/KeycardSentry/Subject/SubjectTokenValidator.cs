@@ -6,25 +6,29 @@ using Microsoft.IdentityModel.Tokens;
 namespace KeycardSentry.Internal;
 
 /// <summary>
-/// Validates subject tokens. A token that reads as a JWT is validated against the zone's JWKS whenever the zone
-/// publishes one (signature, issuer, exp/nbf on the injected clock) and bound by <c>sub:{iss}|{sub}</c>; a token that
-/// fails is rejected, never treated as opaque. Opaque tokens (or any token when the zone has no JWKS) are bound by
-/// <c>token:{sha256-hex}</c>, so only the very same token matches.
+/// Validates subject tokens, cheapest checks first: size and characters (a token that is not an RFC 6750 bearer token
+/// is refused before it is hashed or parsed), then remembered validations, then the JWT itself against the zone's
+/// JWKS (signature, issuer exactly as the metadata names it, audience, exp/nbf on the injected clock). A JWT is bound
+/// by its issuer and subject (<see cref="SubjectBinding.ForJwt"/>); a token that fails is rejected, never treated as
+/// opaque. Which tokens that are not JWTs are accepted follows <see cref="KeycardOptions.SubjectTokens"/>.
 /// </summary>
 /// <remarks>
-/// Successful JWT validations are remembered in a <see cref="SubjectValidationCache"/> keyed by the token's SHA-256:
-/// the same token presented again skips discovery and the RSA signature check (most of a cache-hit call's cost) but
-/// still has its <c>exp</c>/<c>nbf</c> checked on every call; an entry never outlives the JWKS it was checked against.
-/// A failed validation is never remembered. A token whose <c>kid</c> the cached JWKS lacks makes the metadata provider
-/// fetch the JWKS again (rate-limited) and is validated once more. Opaque tokens need no metadata at all.
+/// Successful JWT validations are remembered in a <see cref="SubjectValidationCache"/> keyed by the token's SHA-256
+/// (itself computed once per token string): the same token presented again skips the signature check but still has its
+/// <c>exp</c>/<c>nbf</c> checked on every call; an entry never outlives the JWKS it was checked against. A failure is
+/// never remembered, and rejections are logged at most once per <see cref="RejectionLogInterval"/>.
 /// </remarks>
 internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 {
+    /// <summary>At most one rejection warning per this interval (the rest are counted in the next line).</summary>
+    public static readonly TimeSpan RejectionLogInterval = TimeSpan.FromSeconds(10);
+
     private readonly KeycardMetadataProvider _metadata;
     private readonly KeycardOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly KeycardMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly LogLimiter _rejectionLog;
     private readonly SubjectValidationCache? _cache;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
@@ -40,6 +44,7 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
         _timeProvider = timeProvider;
         _metrics = metrics;
         _logger = logger;
+        _rejectionLog = new LogLimiter(timeProvider, RejectionLogInterval);
         if (_options.SubjectValidationCacheSize > 0 && _options.SubjectValidationCacheDuration > TimeSpan.Zero)
         {
             _cache = new SubjectValidationCache(
@@ -50,30 +55,53 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
     /// <summary>How many validations the cache remembers now (0 when it is off).</summary>
     internal int CachedValidations => _cache?.Count ?? 0;
 
-    public async ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default)
+    public ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(subjectToken))
+        if (SubjectTokenShape.Check(subjectToken, _options.MaxSubjectTokenLength) is { } malformed)
         {
-            throw new KeycardSubjectException("The subject token is empty: pass the user's Keycard access token.");
+            throw Rejected(malformed, null);
         }
 
-        // The hash serves both the validation cache and the opaque binding key.
-        var hash = SubjectTokenHash.Compute(subjectToken);
+        var hash = SubjectTokenHash.Of(subjectToken);
         if (_cache is not null && CheckCache(hash) is { } remembered)
         {
-            return remembered;
+            return new ValueTask<SubjectIdentity>(remembered);
         }
 
-        // A token that is not JWT-shaped is bound opaquely whatever the zone publishes, so it needs no metadata.
-        if (!LooksLikeJwt(subjectToken))
+        return ValidateSlowAsync(subjectToken, hash, cancellationToken);
+    }
+
+    private async ValueTask<SubjectIdentity> ValidateSlowAsync(string subjectToken, SubjectTokenHash hash, CancellationToken cancellationToken)
+    {
+        var kinds = _options.SubjectTokens;
+        var jwtShaped = LooksLikeJwt(subjectToken);
+        if (!jwtShaped && kinds == SubjectTokenKinds.JwtOrOpaque)
         {
-            return OpaqueIdentity(hash);
+            return Opaque(hash);
+        }
+
+        if (!jwtShaped && kinds == SubjectTokenKinds.Jwt)
+        {
+            throw Rejected("it is not a JWT, and Keycard:SubjectTokens is Jwt (only JWTs signed by the zone are accepted)", null);
         }
 
         var metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
         if (!metadata.HasJwks)
         {
-            return OpaqueIdentity(hash);
+            if (kinds == SubjectTokenKinds.Jwt)
+            {
+                throw Rejected("the zone publishes no JWKS, so no JWT can be validated, and Keycard:SubjectTokens is Jwt", null);
+            }
+
+            return Opaque(hash);
+        }
+
+        if (!jwtShaped)
+        {
+            throw Rejected(
+                "it is not a JWT, and the zone publishes signing keys, so only its JWTs are accepted " +
+                "(set Keycard:SubjectTokens=JwtOrOpaque to pass other tokens to Keycard)",
+                null);
         }
 
         if (_cache is not null)
@@ -94,21 +122,20 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 
         if (!result.IsValid)
         {
-            throw Rejected(result.Exception);
+            throw Rejected(Describe(result.Exception), result.Exception);
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;
-        if (string.IsNullOrEmpty(jwt.Subject))
+        if (string.IsNullOrEmpty(jwt.Subject) || jwt.Subject.Length > 1024 || jwt.Subject.Any(char.IsControl))
         {
-            Log.SubjectRejected(_logger, "no sub claim");
-            throw new KeycardSubjectException("The subject token was rejected: it is a valid JWT without a 'sub' claim, so it names no user.");
+            throw Rejected("its 'sub' claim is missing, too long or has control characters, so it names no user", null);
         }
 
         var expires = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
-        var identity = new SubjectIdentity($"sub:{jwt.Issuer}|{jwt.Subject}", jwt.Subject, jwt.ValidTo == DateTime.MinValue ? null : expires);
+        var identity = new SubjectIdentity(SubjectBinding.ForJwt(jwt.Issuer, jwt.Subject), hash, expires);
 
-        // Only a success is remembered, and only with an exp to re-check (RequireExpirationTime makes that every success).
-        if (_cache is not null && jwt.ValidTo != DateTime.MinValue)
+        // Only a success is remembered (RequireExpirationTime makes every success carry an exp to re-check).
+        if (_cache is not null)
         {
             var notBefore = jwt.ValidFrom == DateTime.MinValue ? (DateTimeOffset?)null : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero);
             _cache.Add(hash, identity, notBefore, expires, metadata.RefreshDue);
@@ -137,9 +164,7 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
         }
     }
 
-    private static SubjectIdentity OpaqueIdentity(in SubjectTokenHash hash) => new("token:" + hash.ToHexLower(), null, null);
-
-    internal static string OpaqueBindingKey(string token) => "token:" + SubjectTokenHash.Compute(token).ToHexLower();
+    private static SubjectIdentity Opaque(in SubjectTokenHash hash) => new(SubjectBinding.ForOpaque(hash), hash, null);
 
     /// <summary>A remembered identity, or null to validate in full; throws, as the full validation would, when the token's lifetime is over.</summary>
     private SubjectIdentity? CheckCache(in SubjectTokenHash hash)
@@ -150,27 +175,32 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
                 _metrics.SubjectValidationCacheHit();
                 return entry!.Identity;
             case SubjectCacheLookup.Expired:
-                throw Rejected(new SecurityTokenExpiredException("The token has expired.") { Expires = entry!.Expires.UtcDateTime });
+                throw Rejected("it has expired", new SecurityTokenExpiredException("The token has expired.") { Expires = entry!.Expires.UtcDateTime });
             case SubjectCacheLookup.NotYetValid:
-                throw Rejected(new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = entry!.NotBefore!.Value.UtcDateTime });
+                throw Rejected("it is not valid yet", new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = entry!.NotBefore!.Value.UtcDateTime });
             default:
                 return null;
         }
     }
 
-    private KeycardSubjectException Rejected(Exception? validationFailure)
+    private static string Describe(Exception? validationFailure) => validationFailure switch
     {
-        var reason = validationFailure switch
+        SecurityTokenExpiredException => "it has expired",
+        SecurityTokenNotYetValidException => "it is not valid yet",
+        SecurityTokenInvalidIssuerException => "it was issued by another issuer than the zone's metadata names (Keycard:ZoneUrl)",
+        SecurityTokenInvalidAudienceException => "its audience is not Keycard:SubjectAudience",
+        SecurityTokenInvalidLifetimeException => "it has no valid lifetime (exp/nbf)",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify against the zone's keys",
+        _ => "it could not be validated (" + validationFailure?.GetType().Name + ")",
+    };
+
+    private KeycardSubjectException Rejected(string reason, Exception? validationFailure)
+    {
+        if (_rejectionLog.TryEnter(out var suppressed))
         {
-            SecurityTokenExpiredException => "it has expired",
-            SecurityTokenNotYetValidException => "it is not valid yet",
-            SecurityTokenInvalidIssuerException => "it was issued by another issuer than Keycard:ZoneUrl",
-            SecurityTokenInvalidAudienceException => "its audience is not Keycard:SubjectAudience",
-            SecurityTokenInvalidLifetimeException => "it has no valid lifetime (exp/nbf)",
-            SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify against the zone's keys",
-            _ => "it could not be validated (" + validationFailure?.GetType().Name + ")",
-        };
-        Log.SubjectRejected(_logger, reason);
+            Log.SubjectRejected(_logger, reason, suppressed);
+        }
+
         return new KeycardSubjectException(
             $"The subject token was rejected: {reason}. No token is issued for it; the user must sign in to Keycard again.",
             validationFailure);
@@ -178,15 +208,15 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 
     private Task<TokenValidationResult> ValidateJwtAsync(string token, KeycardMetadata metadata)
     {
-        var issuer = metadata.Issuer.TrimEnd('/');
         var parameters = new TokenValidationParameters
         {
-            ValidIssuers = [issuer, issuer + "/"],
+            // Exactly the issuer the metadata names: one user, one spelling, one cache entry and one grain.
+            ValidIssuer = metadata.Issuer,
             ValidateIssuer = true,
             IssuerSigningKeys = metadata.SigningKeys,
             ValidateIssuerSigningKey = true,
             RequireSignedTokens = true,
-            ValidateAudience = _options.SubjectAudience is not null,
+            ValidateAudience = !_options.AllowAnySubjectAudience,
             ValidAudience = _options.SubjectAudience,
             ValidateLifetime = true,
             RequireExpirationTime = true,

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>
+/// Checks, where this process exchanges tokens itself (<c>AddKeycard</c>, a silo), that it can authenticate to the zone.
+/// An Orleans client that only validates subject tokens needs no credentials and does not run this.
+/// </summary>
+internal sealed class KeycardClientCredentialsValidator : IValidateOptions<KeycardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KeycardOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            failures.Add("Keycard:ClientId is required: set it to the application's client id from the Keycard console (environment variable Keycard__ClientId).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClientSecret))
+        {
+            failures.Add("Keycard:ClientSecret is required: set it to the application's client secret from the Keycard console, from a secret store (environment variable Keycard__ClientSecret).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Buffers;
+
+namespace KeycardSentry.Internal;
+
+/// <summary>
+/// The first, cheapest check of a subject token, before it is hashed, parsed, routed or sent anywhere: present, not
+/// longer than <see cref="KeycardOptions.MaxSubjectTokenLength"/>, and an RFC 6750 bearer token
+/// (<c>b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="</c>). JWTs and Keycard's opaque tokens
+/// both have that shape; control characters, spaces, quotes and non-ASCII text do not.
+/// </summary>
+internal static class SubjectTokenShape
+{
+    private static readonly SearchValues<char> B64TokenChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
+
+    /// <summary>Null when the token has the shape of a bearer token within the limit; otherwise why not (no token text in it).</summary>
+    public static string? Check(string? token, int maxLength)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return "it is empty";
+        }
+
+        if (token.Length > maxLength)
+        {
+            return $"it is {token.Length} characters long, more than Keycard:MaxSubjectTokenLength ({maxLength})";
+        }
+
+        var span = token.AsSpan().TrimEnd('=');
+        if (span.IsEmpty || span.IndexOfAnyExcept(B64TokenChars) >= 0)
+        {
+            return "it is not a bearer token (RFC 6750 b64token characters only: letters, digits, '-', '.', '_', '~', '+', '/', trailing '=')";
+        }
+
+        return null;
+    }
+}
