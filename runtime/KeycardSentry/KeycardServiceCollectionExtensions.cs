@@ -1,5 +1,6 @@
 using KeycardSentry;
 using KeycardSentry.Internal;
+using KeycardSentry.Internal.ClientAuthentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -126,6 +127,7 @@ public static class KeycardServiceCollectionExtensions
             .UseHeaderFreeLogging()
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
 
+        services.AddKeycardClientAuthentication(); // client_secret_basic or private_key_jwt, chosen from the options; the token response parser
         services.TryAddSingleton<KeycardMetadataProvider>();
         services.TryAddSingleton<IKeycardExchangeClient, KeycardExchangeClient>();
         services.TryAddSingleton<ISubjectTokenValidator, SubjectTokenValidator>();

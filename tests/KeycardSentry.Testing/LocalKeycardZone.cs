@@ -388,9 +388,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         var fault = _faults.TryDequeue(out var queued) ? queued : FaultHook?.Invoke(recorded);
         if (fault is not null)
         {
-            context.Response.StatusCode = fault.StatusCode;
-            context.Response.ContentType = fault.ContentType;
-            await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+            await WriteFaultAsync(context, fault).ConfigureAwait(false);
             return;
         }
 
@@ -404,6 +402,37 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         }
 
         await context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteFaultAsync(HttpContext context, FaultResponse fault)
+    {
+        context.Response.StatusCode = fault.StatusCode;
+        if (fault.ContentType.Length > 0)
+        {
+            context.Response.ContentType = fault.ContentType;
+        }
+
+        try
+        {
+            if (fault.StatusCode is 204 or 304 || (fault.RawBody is null && fault.Body.Length == 0))
+            {
+                return; // no body (and Kestrel refuses one for 204 and 304)
+            }
+
+            if (fault.RawBody is { } raw)
+            {
+                context.Response.ContentLength = raw.Length;
+                await context.Response.Body.WriteAsync(raw, context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client stopped reading (a body over its limit): nothing left to do.
+        }
     }
 
     private (int Status, Dictionary<string, object> Body) Process(RecordedTokenRequest request)
