@@ -126,7 +126,7 @@ internal sealed class ClientAssertionKey : IDisposable
 
         throw Invalid(labels switch
         {
-            [] => $"{source} contains no PEM block: it must hold a private key (-----BEGIN PRIVATE KEY-----).",
+            [] => $"{source} contains no PEM block: it must hold a PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY).",
             _ when labels.Contains("ENCRYPTED PRIVATE KEY") => $"{source} holds an encrypted private key: store it unencrypted (and protect the file), or use a PKCS#12 file with {Section}:CertificatePath and CertificatePassword.",
             _ => $"{source} has no private key, only {string.Join(", ", labels.Distinct())}: the private part is needed to sign client assertions (Keycard holds only the public key).",
         });
