@@ -1,5 +1,6 @@
 using KeycardSentry;
 using KeycardSentry.Internal;
+using KeycardSentry.Internal.ClientAuthentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -93,6 +94,8 @@ public static class KeycardServiceCollectionExtensions
         services.AddHttpClient(KeycardExchangeClient.HttpClientName)
             .UseHeaderFreeLogging()
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+
+        services.AddKeycardClientAuthentication(); // client_secret_basic or private_key_jwt, chosen from the options; the token response parser
         services.TryAddSingleton<IKeycardExchangeClient, KeycardExchangeClient>();
         services.TryAddSingleton(sp => TokenPolicy.From(sp.GetRequiredService<IOptions<KeycardOptions>>().Value));
         services.TryAddSingleton<TokenFetcher>();

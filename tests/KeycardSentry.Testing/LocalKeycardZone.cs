@@ -13,14 +13,16 @@ namespace KeycardSentry.Testing;
 
 /// <summary>
 /// A Keycard zone on 127.0.0.1 (real HTTP through Kestrel) for tests and local runs: RFC 8414 metadata, a JWKS, and an
-/// RFC 8693 token endpoint with <c>client_secret_basic</c>. It mints subject tokens (JWTs signed with its own RSA key,
+/// RFC 8693 token endpoint with <c>client_secret_basic</c> and <c>private_key_jwt</c> (for keys in
+/// <see cref="LocalKeycardZoneOptions.ClientAssertionKeys"/>). It mints subject tokens (JWTs signed with its own RSA key,
 /// or opaque ones), issues opaque random access tokens, records every token request, and lets a test inject faults,
 /// hold requests at a gate, and check server-side which user an access token belongs to.
 /// </summary>
 /// <remarks>
 /// Endpoints: <c>GET /.well-known/oauth-authorization-server</c>, <c>GET /.well-known/jwks.json</c>,
 /// <c>POST /oauth/2/token</c> (grant types token-exchange and refresh_token). Errors follow RFC 6749 §5.2:
-/// 401 <c>invalid_client</c> for bad credentials; 400 <c>invalid_request</c> for a missing or unknown subject token or
+/// 401 <c>invalid_client</c> for bad credentials or a bad client assertion (wrong key, <c>iss</c>/<c>sub</c>, <c>aud</c>,
+/// expired, replayed <c>jti</c>); 400 <c>invalid_request</c> for two authentication methods in one request; 400 <c>invalid_request</c> for a missing or unknown subject token or
 /// a wrong <c>subject_token_type</c>; 400 <c>invalid_grant</c> for an expired or badly signed subject token or an unknown
 /// refresh token; <c>unsupported_grant_type</c>; <c>invalid_target</c> for a resource that is not an absolute URI
 /// without fragment (or not allowed); <c>invalid_scope</c> for scopes beyond the user's grant.
@@ -49,6 +51,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     private readonly ConcurrentQueue<string> _metadataRequests = new();
     private int _jwksRequests;
     private readonly ConcurrentQueue<string> _issuedSecrets = new();
+    private readonly ZoneClientAuthenticator _clientAuthenticator;
     private WebApplication? _app;
     private RequestGate? _gate;
     private int _totalExchanges;
@@ -62,6 +65,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         _publishedKeys = [_signingKey];
         _grants = new ConcurrentDictionary<string, IReadOnlyList<string>>(options.GrantedScopesByUser, StringComparer.Ordinal);
         _metadataFailuresLeft = options.MetadataFailures;
+        _clientAuthenticator = new ZoneClientAuthenticator(options, () => Issuer + "/oauth/2/token");
         Issuer = string.Empty;
         ZoneUrl = null!;
     }
@@ -104,6 +108,9 @@ public sealed class LocalKeycardZone : IAsyncDisposable
 
     /// <summary>Successful token exchanges (grant type token-exchange), all users.</summary>
     public int TotalExchanges => Volatile.Read(ref _totalExchanges);
+
+    /// <summary>How many <c>private_key_jwt</c> client assertions the token endpoint accepted.</summary>
+    public int AcceptedClientAssertions => _clientAuthenticator.AcceptedAssertions;
 
     /// <summary>Successful refresh-token grants, all users.</summary>
     public int TotalRefreshes => Volatile.Read(ref _refreshes);
@@ -338,7 +345,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
             ["issuer"] = _options.MetadataIssuerOverride ?? Issuer,
             ["token_endpoint"] = Issuer + "/oauth/2/token",
             ["grant_types_supported"] = new[] { TokenExchangeGrantType, "refresh_token" },
-            ["token_endpoint_auth_methods_supported"] = new[] { "client_secret_basic" },
+            ["token_endpoint_auth_methods_supported"] = _clientAuthenticator.SupportedMethods().ToArray(),
             ["response_types_supported"] = Array.Empty<string>(),
         };
         if (_options.PublishJwks)
@@ -401,9 +408,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         var fault = _faults.TryDequeue(out var queued) ? queued : FaultHook?.Invoke(recorded);
         if (fault is not null)
         {
-            context.Response.StatusCode = fault.StatusCode;
-            context.Response.ContentType = fault.ContentType;
-            await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+            await WriteFaultAsync(context, fault).ConfigureAwait(false);
             return;
         }
 
@@ -419,11 +424,42 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         await context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted).ConfigureAwait(false);
     }
 
+    private static async Task WriteFaultAsync(HttpContext context, FaultResponse fault)
+    {
+        context.Response.StatusCode = fault.StatusCode;
+        if (fault.ContentType.Length > 0)
+        {
+            context.Response.ContentType = fault.ContentType;
+        }
+
+        try
+        {
+            if (fault.StatusCode is 204 or 304 || (fault.RawBody is null && fault.Body.Length == 0))
+            {
+                return; // no body (and Kestrel refuses one for 204 and 304)
+            }
+
+            if (fault.RawBody is { } raw)
+            {
+                context.Response.ContentLength = raw.Length;
+                await context.Response.Body.WriteAsync(raw, context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client stopped reading (a body over its limit): nothing left to do.
+        }
+    }
+
     private (int Status, Dictionary<string, object> Body) Process(RecordedTokenRequest request)
     {
-        if (!Authenticate(request.Authorization))
+        if (_clientAuthenticator.Authenticate(request) is { } refused)
         {
-            return Error("invalid_client", "Client authentication failed.", 401);
+            return Error(refused.Error, refused.Description, refused.Status);
         }
 
         if (request.ContentType is null || !request.ContentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
@@ -587,35 +623,6 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         return _options.AllowedResources.Count == 0 || _options.AllowedResources.Contains(resource);
     }
 
-    private bool Authenticate(string? authorization)
-    {
-        if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..].Trim()));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return false;
-        }
-
-        var id = FormDecode(decoded[..colon]);
-        var secret = FormDecode(decoded[(colon + 1)..]);
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(id), Encoding.UTF8.GetBytes(_options.ClientId))
-            & CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(_options.ClientSecret));
-    }
-
     private static async Task<RecordedTokenRequest> RecordAsync(HttpRequest request)
     {
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
@@ -638,7 +645,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     private static (int, Dictionary<string, object>) Error(string error, string description, int status = 400) =>
         (status, new Dictionary<string, object> { ["error"] = error, ["error_description"] = description });
 
-    private static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
+    internal static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
 
     private static string FormEncode(string value) => Uri.EscapeDataString(value).Replace("%20", "+", StringComparison.Ordinal);
 }

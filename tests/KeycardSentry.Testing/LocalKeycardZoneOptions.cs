@@ -12,6 +12,19 @@ public sealed class LocalKeycardZoneOptions
     /// <summary>The client secret the token endpoint accepts. Default <c>keycard-test-secret</c>.</summary>
     public string ClientSecret { get; set; } = "keycard-test-secret";
 
+    /// <summary>Whether <c>client_secret_basic</c> with <see cref="ClientSecret"/> is accepted. Default true; false models a zone where the client has no secret at all.</summary>
+    public bool AcceptClientSecret { get; set; } = true;
+
+    /// <summary>
+    /// Public keys registered for <c>private_key_jwt</c> (RFC 7523): a client assertion must be signed with one of them
+    /// and name it by <c>kid</c> (each key's <see cref="Microsoft.IdentityModel.Tokens.SecurityKey.KeyId"/>). Empty (the
+    /// default) refuses every client assertion.
+    /// </summary>
+    public IList<Microsoft.IdentityModel.Tokens.SecurityKey> ClientAssertionKeys { get; } = [];
+
+    /// <summary>The <c>aud</c> a client assertion must carry; null (the default) means the zone's token endpoint URL.</summary>
+    public string? ClientAssertionAudience { get; set; }
+
     /// <summary>The clock for minted subject tokens, issued access tokens and subject-token validation. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

@@ -38,10 +38,20 @@ public sealed record IssuedToken(string User, IReadOnlySet<string> Scopes, strin
 
 /// <summary>A canned answer the token endpoint sends instead of processing a request.</summary>
 /// <param name="StatusCode">The HTTP status.</param>
-/// <param name="Body">The raw body.</param>
-/// <param name="ContentType">The <c>Content-Type</c>. Default <c>application/json</c>.</param>
+/// <param name="Body">The body as text (sent as UTF-8), unless <see cref="RawBody"/> is set.</param>
+/// <param name="ContentType">The <c>Content-Type</c>; empty sends none. Default <c>application/json</c>.</param>
 public sealed record FaultResponse(int StatusCode, string Body, string ContentType = "application/json")
 {
+    /// <summary>When set, these exact bytes are the body (with a <c>Content-Length</c>) instead of <see cref="Body"/>: BOMs, other encodings, invalid UTF-8.</summary>
+    public byte[]? RawBody { get; init; }
+
+    /// <summary>An answer whose body is exactly <paramref name="body"/>, sent with a <c>Content-Length</c>.</summary>
+    public static FaultResponse Raw(int statusCode, byte[] body, string contentType = "application/json") =>
+        new(statusCode, string.Empty, contentType) { RawBody = body ?? throw new ArgumentNullException(nameof(body)) };
+
+    /// <summary>Shows status, content type and body length only (bodies can be huge or hold tokens).</summary>
+    public override string ToString() => $"FaultResponse {{ {StatusCode}, ContentType = {ContentType}, {(RawBody?.Length ?? Body.Length)} {(RawBody is null ? "chars" : "bytes")} }}";
+
     /// <summary>An RFC 6749 §5.2 error: status 400 (401 for <c>invalid_client</c>) unless given.</summary>
     public static FaultResponse OAuthError(string error, string? description = null, string? uri = null, int? statusCode = null)
     {

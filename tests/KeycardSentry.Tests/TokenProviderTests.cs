@@ -60,10 +60,11 @@ public sealed class TokenProviderTests
     {
         var time = new ObservableTimeProvider();
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time, AccessTokenLifetime = TimeSpan.FromMinutes(10), SubjectTokenLifetime = TimeSpan.FromHours(2) });
-        await using var app = await TestApp.StartAsync(zone, keycard: o => o.ExpirySkew = TimeSpan.FromSeconds(60), time: time);
+        await using var app = await TestApp.StartAsync(zone, keycard: o => (o.ExpirySkew, o.RefreshAhead) = (TimeSpan.FromSeconds(60), TimeSpan.Zero), time: time);
         var subject = zone.MintSubjectToken("alice");
         var request = new KeycardTokenRequest(subject, Resource);
 
+        // Refresh ahead off: the token is served, untouched, until expires_at - skew.
         var first = await app.Tokens.GetTokenAsync(request, Ct);
         time.Advance(TimeSpan.FromMinutes(9) - TimeSpan.FromSeconds(1));
         Assert.Equal(first.AccessToken, (await app.Tokens.GetTokenAsync(request, Ct)).AccessToken);

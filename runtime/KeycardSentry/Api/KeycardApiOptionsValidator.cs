@@ -36,7 +36,7 @@ internal sealed class KeycardApiOptionsValidator<TOptions>(string name) : IValid
         {
             if (!ScopeSyntax.IsScopeToken(scope))
             {
-                failures.Add($"{name}:Scopes holds '{ErrorText.Sanitize(scope, 64)}', which is not a scope: write scopes separated by spaces or commas, e.g. {name}__Scopes=\"org:read project:read\".");
+                failures.Add($"{name}:Scopes holds '{MessageText.Sanitize(scope, 64)}', which is not a scope: write scopes separated by spaces or commas, e.g. {name}__Scopes=\"org:read project:read\".");
                 break;
             }
         }

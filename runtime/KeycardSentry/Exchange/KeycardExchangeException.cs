@@ -32,7 +32,8 @@ public sealed class KeycardExchangeException : Exception
     /// <summary>
     /// The OAuth <c>error</c> code (e.g. <c>invalid_grant</c>), or one of the runtime's: <c>invalid_response</c> (a 200
     /// that is not a token, or a non-2xx without an OAuth body), <c>server_error</c> (5xx without an OAuth body),
-    /// <c>rate_limited</c> (429 without an OAuth body), <c>transport_error</c>, <c>timeout</c>, <c>discovery_failed</c>.
+    /// <c>rate_limited</c> (429 without an OAuth body), <c>transport_error</c>, <c>timeout</c>, <c>discovery_failed</c>,
+    /// <c>client_authentication_failed</c> (the client assertion could not be signed).
     /// </summary>
     public string? Error { get; }
 

@@ -182,7 +182,7 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
             }
 
             var detail = _profile.ReadErrorDetail(buffer.AsSpan(0, length));
-            return detail is null ? null : ErrorText.Sanitize(detail);
+            return detail is null ? null : MessageText.Sanitize(detail);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException)
         {
@@ -247,6 +247,6 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         public string Describe() =>
             InterfaceType is not null && MethodName is not null
                 ? InterfaceType.Name + "." + MethodName
-                : _request.Method.Method + " " + ErrorText.Sanitize(_request.RequestUri?.AbsolutePath, 128);
+                : _request.Method.Method + " " + (MessageText.Sanitize(_request.RequestUri?.AbsolutePath, 128) ?? string.Empty);
     }
 }

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace KeycardSentry.Internal;
 
 /// <summary>
-/// Checks, where this process exchanges tokens itself (<c>AddKeycard</c>, a silo), that it can authenticate to the zone.
+/// Checks, where this process exchanges tokens itself (<c>AddKeycard</c>, a silo), that it names its client at the zone
+/// (how it authenticates is <c>ClientAuthenticationOptionsValidator</c>'s).
 /// An Orleans client that only validates subject tokens needs no credentials and does not run this.
 /// </summary>
 internal sealed class KeycardClientCredentialsValidator : IValidateOptions<KeycardOptions>
@@ -16,10 +17,7 @@ internal sealed class KeycardClientCredentialsValidator : IValidateOptions<Keyca
             failures.Add("Keycard:ClientId is required: set it to the application's client id from the Keycard console (environment variable Keycard__ClientId).");
         }
 
-        if (string.IsNullOrWhiteSpace(options.ClientSecret))
-        {
-            failures.Add("Keycard:ClientSecret is required: set it to the application's client secret from the Keycard console, from a secret store (environment variable Keycard__ClientSecret).");
-        }
+        // Keycard:ClientSecret or Keycard:ClientAssertion: checked by ClientAuthenticationOptionsValidator.
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

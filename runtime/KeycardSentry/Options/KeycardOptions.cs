@@ -14,10 +14,10 @@ public sealed class KeycardOptions
     /// <summary>The zone URL (the issuer), e.g. <c>https://&lt;zone-id&gt;.keycard.cloud</c>. Must be https, except for loopback addresses. Required.</summary>
     public string? ZoneUrl { get; set; }
 
-    /// <summary>The application's client id in the zone (client_secret_basic). Required.</summary>
+    /// <summary>The application's client id in the zone. Required.</summary>
     public string? ClientId { get; set; }
 
-    /// <summary>The application's client secret in the zone. Required. Secret: redacted in <see cref="ToString"/>, never logged.</summary>
+    /// <summary>The application's client secret in the zone; required with <c>client_secret_basic</c> (see <see cref="ClientAuthentication"/>). Secret: redacted in <see cref="ToString"/>, never logged.</summary>
     public string? ClientSecret { get; set; }
 
     /// <summary>How long one exchange (or discovery) request may take before it fails with <c>timeout</c>. Default 10 s.</summary>
@@ -126,5 +126,22 @@ public sealed class KeycardOptions
         $"SubjectValidationCacheSize = {SubjectValidationCacheSize}, SubjectValidationCacheDuration = {SubjectValidationCacheDuration}, " +
         $"JwksRefreshInterval = {JwksRefreshInterval}, JwksMinimumRefreshInterval = {JwksMinimumRefreshInterval}, SubjectAudience = {SubjectAudience}, " +
         $"AllowAnySubjectAudience = {AllowAnySubjectAudience}, SubjectTokens = {SubjectTokens?.ToString() ?? "(auto)"}, MaxSubjectTokenLength = {MaxSubjectTokenLength}, " +
-        $"RefreshAhead = {RefreshAhead}, FailureBackoff = {FailureBackoff}, MaxFailureBackoff = {MaxFailureBackoff} }}";
+        $"RefreshAhead = {RefreshAhead}, FailureBackoff = {FailureBackoff}, MaxFailureBackoff = {MaxFailureBackoff}, ClientAuthentication = {ClientAuthentication ?? "(default)"}, ClientAssertion = {ClientAssertion}, MaxTokenLifetime = {MaxTokenLifetime} }}";
+
+    /// <summary>
+    /// How the application authenticates to the zone's token endpoint: <c>ClientSecretBasic</c> (<c>client_secret_basic</c>
+    /// with <see cref="ClientSecret"/>) or <c>PrivateKeyJwt</c> (<c>private_key_jwt</c>, RFC 7523, signed with the key of
+    /// <see cref="ClientAssertion"/>; no shared secret). The RFC names <c>client_secret_basic</c> and <c>private_key_jwt</c>
+    /// are accepted too. Default: <c>PrivateKeyJwt</c> when a <see cref="ClientAssertion"/> key is set, else <c>ClientSecretBasic</c>.
+    /// </summary>
+    public string? ClientAuthentication { get; set; }
+
+    /// <summary>The key that signs <c>private_key_jwt</c> client assertions (section <c>Keycard:ClientAssertion</c>).</summary>
+    public KeycardClientAssertionOptions ClientAssertion { get; set; } = new();
+
+    /// <summary>
+    /// The longest a token from Keycard is kept, whatever its <c>expires_in</c> says (a larger value is clamped to this;
+    /// <see cref="DefaultTokenLifetime"/> too). Default 24 hours; must be positive and at most 30 days.
+    /// </summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(24);
 }

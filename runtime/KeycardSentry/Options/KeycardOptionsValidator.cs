@@ -6,6 +6,9 @@ namespace KeycardSentry.Internal;
 /// <summary>Checks <see cref="KeycardOptions"/> at start, with messages that name the configuration key to set.</summary>
 internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
 {
+    /// <summary>The largest <see cref="KeycardOptions.MaxTokenLifetime"/> accepted: 30 days.</summary>
+    internal static readonly TimeSpan MaxTokenLifetimeCeiling = TimeSpan.FromDays(30);
+
     public ValidateOptionsResult Validate(string? name, KeycardOptions options)
     {
         var failures = new List<string>();
@@ -76,6 +79,11 @@ internal sealed class KeycardOptionsValidator : IValidateOptions<KeycardOptions>
         else if (options.JwksRefreshInterval > TimeSpan.Zero && options.JwksMinimumRefreshInterval > options.JwksRefreshInterval)
         {
             failures.Add($"Keycard:JwksMinimumRefreshInterval ({options.JwksMinimumRefreshInterval}) must not exceed Keycard:JwksRefreshInterval ({options.JwksRefreshInterval}).");
+        }
+
+        if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > MaxTokenLifetimeCeiling)
+        {
+            failures.Add($"Keycard:MaxTokenLifetime must be positive and at most {MaxTokenLifetimeCeiling.TotalDays:0} days (got {options.MaxTokenLifetime}), e.g. 1.00:00:00 (environment variable Keycard__MaxTokenLifetime).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -189,7 +189,7 @@ internal sealed class KeycardMetadataProvider
                 error: "discovery_failed",
                 isRetryable: true,
                 innerException: ex);
-            _status.Failed(ErrorText.Sanitize(failure.Message, 512));
+            _status.Failed(MessageText.Sanitize(failure.Message, 512) ?? string.Empty);
             if (Volatile.Read(ref _state).Current is not { } lastGood)
             {
                 // Never keep a failed first discovery for long: it is answered from memory for a short, growing back-off.
