@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Reflection;
 using System.Text.Json;
 using KeycardSentry.Internal;
 using Microsoft.Extensions.Logging;
@@ -58,8 +60,12 @@ public sealed class KeycardTokenHandler : DelegatingHandler
         var subjectToken = _subject.GetSubjectToken();
         if (string.IsNullOrWhiteSpace(subjectToken))
         {
+            // An accessor may say where it looks with [Description] (a compile-time constant, so never a token),
+            // e.g. AddKeycardSubjectFromHttpContext's request rules.
+            var where = _subject.GetType().GetCustomAttribute<DescriptionAttribute>()?.Description;
             var missing = new InvalidOperationException(
-                "No Keycard subject token for this call. Wrap the call in 'using (KeycardSubject.Use(userKeycardAccessToken)) { ... }', " +
+                "No Keycard subject token for this call. " + (where is null ? "" : $"The registered ISubjectTokenAccessor found none: {where}. ") +
+                "Wrap the call in 'using (KeycardSubject.Use(userKeycardAccessToken)) { ... }', " +
                 "or register an ISubjectTokenAccessor that returns the current user's Keycard access token.");
             missing.Data[KeycardRefitSettings.HandlerErrorMarker] = true;
             throw missing;
