@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Reflection;
 using Microsoft.Extensions.Logging;
 
 namespace KeycardSentry.Internal;
@@ -63,8 +65,12 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         var subjectToken = _subject.GetSubjectToken();
         if (string.IsNullOrWhiteSpace(subjectToken))
         {
+            // An accessor may say where it looks with [Description] (a compile-time constant, so never a token),
+            // e.g. AddKeycardSubjectFromHttpContext's request rules.
+            var where = _subject.GetType().GetCustomAttribute<DescriptionAttribute>()?.Description;
             throw KeycardRefitSettings.Mark(new InvalidOperationException(
-                "No Keycard subject token for this call. Wrap the call in 'using (KeycardSubject.Use(userKeycardAccessToken)) { ... }', " +
+                "No Keycard subject token for this call. " + (where is null ? "" : $"The registered ISubjectTokenAccessor found none: {where}. ") +
+                "Wrap the call in 'using (KeycardSubject.Use(userKeycardAccessToken)) { ... }', " +
                 "or register an ISubjectTokenAccessor that returns the current user's Keycard access token " +
                 "(in ASP.NET Core: services.AddKeycardSubjectFromHttpContext(), with the request authenticated by a bearer token)."));
         }
