@@ -17,11 +17,11 @@ public sealed class SiloTlsProcessTests
     public async Task Silo_MissingCertificateFile_ExitsWithCode2_NamingTheKey()
     {
         var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "cluster.pfx");
-        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        await using var silo = SiloProcess.Start(new()
         {
             ["Cluster__Tls__CertificatePath"] = missing,
             ["Cluster__Tls__CertificatePassword"] = Password,
-        }));
+        });
 
         Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
         var error = Assert.Single(silo.Lines, l => l.Contains("configuration error", StringComparison.Ordinal));
@@ -35,11 +35,11 @@ public sealed class SiloTlsProcessTests
         using var certificates = new TestCertificates();
         var (path, _) = certificates.Create("silo", Password);
         const string wrong = "not-the-pfx-password";
-        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        await using var silo = SiloProcess.Start(new()
         {
             ["Cluster__Tls__CertificatePath"] = path,
             ["Cluster__Tls__CertificatePassword"] = wrong,
-        }));
+        });
 
         Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
         Assert.Contains(silo.Lines, l => l.Contains("Cluster:Tls:CertificatePassword", StringComparison.Ordinal));
@@ -59,7 +59,7 @@ public sealed class SiloTlsProcessTests
         var gatewayPort = MultiProcessClusterTests.FreePort().ToString();
         var clusterId = "tls-" + Guid.NewGuid().ToString("N")[..8];
 
-        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        await using var silo = SiloProcess.Start(new()
         {
             ["Cluster__SiloPort"] = MultiProcessClusterTests.FreePort().ToString(),
             ["Cluster__GatewayPort"] = gatewayPort,
@@ -70,7 +70,7 @@ public sealed class SiloTlsProcessTests
             ["Keycard__ZoneUrl"] = zone.ZoneUrl.ToString(),
             ["Keycard__ClientId"] = zone.ClientId,
             ["Keycard__ClientSecret"] = zone.ClientSecret,
-        }));
+        });
         await silo.WaitForLineAsync(l => l.StartsWith("KeycardSentry silo HTTP:", StringComparison.Ordinal), Bound, cancellationToken: Ct);
         Assert.Contains(silo.Lines, l => l.StartsWith("KeycardSentry silo started:", StringComparison.Ordinal) && l.Contains("cluster TLS on", StringComparison.Ordinal));
         Assert.Contains(silo.Lines, l => l.Contains("pinned to 2 SHA-256 thumbprint(s)", StringComparison.Ordinal));
@@ -90,7 +90,16 @@ public sealed class SiloTlsProcessTests
             ["Cluster__Tls__TrustedThumbprints"] = siloThumbprint,
         }))
         {
-            var (summary, _) = await tlsClient.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), Bound, cancellationToken: Ct);
+            string summary;
+            try
+            {
+                (summary, _) = await tlsClient.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), Bound, cancellationToken: Ct);
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+            {
+                throw new InvalidOperationException($"{ex.Message}\nSilo output:\n{silo.Tail(80)}", ex);
+            }
+
             Assert.Equal(0, await tlsClient.WaitForExitAsync(Bound, Ct));
             var json = JsonNode.Parse(summary)!;
             Assert.Equal(users.Count * 2, json["successes"]!.GetValue<int>());
@@ -110,23 +119,5 @@ public sealed class SiloTlsProcessTests
 
         silo.Signal(15);
         Assert.Equal(0, await silo.WaitForExitAsync(Bound, Ct));
-    }
-
-    private static Dictionary<string, string> SiloEnvironment(Dictionary<string, string> extra)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["Cluster__Mode"] = "Localhost",
-            ["Cluster__ClusterId"] = "tls-" + Guid.NewGuid().ToString("N")[..8],
-            ["Silo__HttpPort"] = "0",
-            ["Silo__Dashboard"] = "false",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-        };
-        foreach (var (key, value) in extra)
-        {
-            environment[key] = value;
-        }
-
-        return environment;
     }
 }
