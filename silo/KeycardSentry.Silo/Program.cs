@@ -48,13 +48,26 @@ if (dashboard)
     app.MapOrleansDashboard(routePrefix: "/dashboard");
 }
 
-// Every configuration error at once, each naming its key.
+// Every configuration error at once, each naming its key; then the ports, so a busy one names its key too.
 if (StartupConfigurationErrors.Validate(app.Services, s => _ = s.GetRequiredService<IOptions<SiloHostOptions>>().Value) is { Count: > 0 } errors)
 {
     return Fail(errors);
 }
 
-await app.StartAsync();
+var ports = new SiloPorts(app.Services);
+if (ports.FindBusy() is { Count: > 0 } busy)
+{
+    return Fail(busy);
+}
+
+try
+{
+    await app.StartAsync();
+}
+catch (Exception ex) when (ports.ExplainStartFailure(ex) is { } explained)
+{
+    return Fail([explained]);
+}
 
 var cluster = app.Services.GetRequiredService<IOptions<KeycardClusterOptions>>().Value;
 var tls = app.Services.GetRequiredService<IOptions<KeycardClusterTlsOptions>>().Value;

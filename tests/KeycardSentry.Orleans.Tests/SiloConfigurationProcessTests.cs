@@ -1,9 +1,11 @@
+using System.Net;
+using System.Net.Sockets;
 using KeycardSentry.Orleans.Tests.Infrastructure;
 
 namespace KeycardSentry.Orleans.Tests;
 
 /// <summary>
-/// The built silo and load client as processes, started with bad configuration: each exits
+/// The built silo and load client as processes, started with bad configuration or a port already taken: each exits
 /// with code 2 and names the key to change (in configuration and environment-variable spelling), before serving.
 /// </summary>
 public sealed class SiloConfigurationProcessTests
@@ -70,6 +72,46 @@ public sealed class SiloConfigurationProcessTests
         Assert.Equal(expected.Length, errors.Count);
         Assert.DoesNotContain(silo.Lines, l => l.Contains("app-secret-not-printed", StringComparison.Ordinal));
         Assert.DoesNotContain(silo.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Cluster:SiloPort")]
+    [InlineData("Cluster:GatewayPort")]
+    [InlineData("Silo:HttpPort")]
+    public async Task PortTakenByAnotherProgram_ExitsWithCode2_NamingItsKey(string key)
+    {
+        // The port is held by this test for the whole run: the silo must refuse it, whatever the machine is doing.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString();
+        var environment = new Dictionary<string, string>
+        {
+            ["Cluster__SiloPort"] = MultiProcessClusterTests.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = MultiProcessClusterTests.FreePort().ToString(),
+            [key.Replace(":", "__", StringComparison.Ordinal)] = port,
+        };
+        await using var silo = SiloProcess.Start(environment);
+
+        Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
+        var error = Assert.Single(ConfigurationErrors(silo));
+        Assert.Contains($"{key} ({key.Replace(":", "__", StringComparison.Ordinal)}) is {port}, but 127.0.0.1:{port} is already in use", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(silo.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal) || l.StartsWith("KeycardSentry silo started", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SamePortForHttpAndGateway_ExitsWithCode2_NamingBothKeys()
+    {
+        var port = MultiProcessClusterTests.FreePort().ToString();
+        await using var silo = SiloProcess.Start(new()
+        {
+            ["Cluster__SiloPort"] = MultiProcessClusterTests.FreePort().ToString(),
+            ["Cluster__GatewayPort"] = port,
+            ["Silo__HttpPort"] = port,
+        });
+
+        Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
+        var error = Assert.Single(ConfigurationErrors(silo));
+        Assert.Contains($"Silo:HttpPort (Silo__HttpPort) and Cluster:GatewayPort (Cluster__GatewayPort) are both {port}", error, StringComparison.Ordinal);
     }
 
     [Fact]
