@@ -8,6 +8,7 @@ namespace KeycardSentry.Orleans.Tests;
 /// The built silo and load client as processes, started with bad configuration or a port already taken: each exits
 /// with code 2 and names the key to change (in configuration and environment-variable spelling), before serving.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed class SiloConfigurationProcessTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);

@@ -6,6 +6,7 @@ using KeycardSentry.Testing;
 namespace KeycardSentry.Orleans.Tests;
 
 /// <summary>The built silo and load client as processes: TLS configuration errors, and a TLS cluster used for real.</summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed class SiloTlsProcessTests
 {
     private const string Password = "process-test-pfx-password";
