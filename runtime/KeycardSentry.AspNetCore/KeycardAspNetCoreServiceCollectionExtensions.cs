@@ -13,7 +13,7 @@ public static class KeycardAspNetCoreServiceCollectionExtensions
     /// scheme (every JwtBearer scheme, plus <see cref="KeycardHttpContextSubjectOptions.BearerSchemes"/>), the subject of
     /// the Sentry calls made while handling that request. An enclosing <see cref="KeycardSubject.Use"/> still wins.
     /// Replaces the <see cref="ISubjectTokenAccessor"/> whether called before or after <c>AddKeycard</c> or
-    /// <c>UseOrleansTokenCache</c>.
+    /// <c>AddKeycardOrleansTokenCache</c>.
     /// </summary>
     public static IServiceCollection AddKeycardSubjectFromHttpContext(this IServiceCollection services, Action<KeycardHttpContextSubjectOptions>? configure = null)
     {

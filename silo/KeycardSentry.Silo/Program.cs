@@ -1,5 +1,6 @@
-using System.Net;
+using KeycardSentry;
 using KeycardSentry.Orleans;
+using KeycardSentry.Orleans.Internal;
 using KeycardSentry.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -8,15 +9,100 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
+using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
 // Content root = the app's folder, so its appsettings.json is found whatever the working directory (dotnet run --project).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-var errors = new List<string>();
-var settings = SiloSettings.Read(builder.Configuration, errors);
-if (settings is null)
+// Silo:* (HTTP), Cluster:* and Cluster:Tls:* (UseKeycardCluster) and Keycard:* are options validated at start.
+// Kestrel's options are read when the app is built, so it and the dashboard take the values as bound now; values the
+// validator refuses never reach a listening socket, because validation runs before the start.
+var siloHost = SiloHostOptions.Register(builder.Services, builder.Configuration.GetSection(SiloHostOptions.SectionName));
+var dashboard = siloHost.Dashboard;
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    if (siloHost.HttpEndpoint is { } endpoint)
+    {
+        kestrel.Listen(endpoint);
+    }
+});
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("orleans-silo");
+builder.UseOrleans(silo =>
+{
+    silo.UseKeycardCluster(builder.Configuration);
+    if (dashboard)
+    {
+        silo.AddDashboard();
+    }
+
+    // Without Keycard:ZoneUrl the silo starts, warns, and every token request fails with zone_not_configured.
+    silo.AddKeycardTokenGrains(builder.Configuration.GetSection("Keycard"));
+});
+
+var app = builder.Build();
+app.MapHealthChecks("/health");
+if (dashboard)
+{
+    app.MapOrleansDashboard(routePrefix: "/dashboard");
+}
+
+// Every configuration error at once, each naming its key; then the ports, so a busy one names its key too.
+if (StartupConfigurationErrors.Validate(app.Services, s => _ = s.GetRequiredService<IOptions<SiloHostOptions>>().Value) is { Count: > 0 } errors)
+{
+    return Fail(errors);
+}
+
+var ports = new SiloPorts(app.Services);
+if (ports.FindBusy() is { Count: > 0 } busy)
+{
+    return Fail(busy);
+}
+
+try
+{
+    await app.StartAsync();
+}
+catch (Exception ex) when (ports.ExplainStartFailure(ex) is { } explained)
+{
+    return Fail([explained]);
+}
+
+var cluster = app.Services.GetRequiredService<IOptions<KeycardClusterOptions>>().Value;
+var tls = app.Services.GetRequiredService<IOptions<KeycardClusterTlsOptions>>().Value;
+var http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(unknown)";
+var zone = Uri.TryCreate(app.Services.GetRequiredService<IOptions<KeycardOptions>>().Value.ZoneUrl, UriKind.Absolute, out var zoneUrl)
+    ? zoneUrl.GetLeftPart(UriPartial.Authority)
+    : "NOT CONFIGURED (set Keycard__ZoneUrl, Keycard__ClientId, Keycard__ClientSecret)";
+Console.WriteLine($"KeycardSentry silo started: cluster {cluster.ClusterId}/{cluster.ServiceId}, mode {cluster.Mode}, silo port {cluster.SiloPort}, gateway port {cluster.GatewayPort}, cluster TLS {(tls.IsEnabled ? "on" : "off")}, Keycard zone {zone}.");
+if (DescribeFailureDetection(cluster) is { Length: > 0 } failureDetection)
+{
+    Console.WriteLine($"KeycardSentry silo failure detection: {failureDetection}.");
+}
+
+if (tls.IsEnabled)
+{
+    Console.WriteLine($"KeycardSentry silo cluster TLS: {tls.Describe()}.");
+}
+
+Console.WriteLine($"KeycardSentry silo HTTP: {http}/health{(dashboard ? $", dashboard {http}/dashboard" : string.Empty)}. Stop with Ctrl+C or SIGTERM.");
+
+await app.WaitForShutdownAsync();
+Console.WriteLine("KeycardSentry silo stopped.");
+return 0;
+
+// The failure-detection keys that were set (the others keep the Orleans defaults).
+static string DescribeFailureDetection(KeycardClusterOptions o) => string.Join(", ", new[]
+{
+    o.ProbeTimeout is { } p ? $"probe timeout {p}" : null,
+    o.NumMissedProbesLimit is { } n ? $"missed probes limit {n}" : null,
+    o.DeathVoteExpiration is { } d ? $"death vote expiration {d}" : null,
+    o.TableRefreshTimeout is { } t ? $"table refresh {t}" : null,
+    o.ResponseTimeout is { } r ? $"response timeout {r}" : null,
+}.Where(x => x is not null));
+
+static int Fail(IEnumerable<string> errors)
 {
     foreach (var error in errors)
     {
@@ -25,77 +111,3 @@ if (settings is null)
 
     return 2;
 }
-
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.HttpBindAddress, settings.HttpPort));
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("orleans-silo");
-
-builder.UseOrleans(silo =>
-{
-    if (settings.Mode == ClusterMode.Localhost)
-    {
-        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
-    }
-    else
-    {
-        silo.UseRedisClustering(settings.RedisConnectionString!);
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = settings.ClusterId;
-            o.ServiceId = settings.ServiceId;
-        });
-
-        if (settings.AdvertisedIP is { } advertised)
-        {
-            // A loopback address means "all silos on this machine": then listen only there.
-            silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
-        }
-        else
-        {
-            silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
-        }
-    }
-
-    // Optional Cluster:ProbeTimeout / NumMissedProbesLimit / DeathVoteExpiration / TableRefreshTimeout / ResponseTimeout.
-    settings.FailureDetection.Apply(silo);
-
-    if (settings.Dashboard)
-    {
-        silo.AddDashboard();
-    }
-
-    if (settings.Tls is { } tls)
-    {
-        silo.UseKeycardClusterTls(tls);
-    }
-
-    silo.AddKeycardTokenGrains(builder.Configuration.GetSection("Keycard"));
-});
-
-var app = builder.Build();
-app.MapHealthChecks("/health");
-if (settings.Dashboard)
-{
-    app.MapOrleansDashboard(routePrefix: "/dashboard");
-}
-
-await app.StartAsync();
-
-var http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{settings.HttpBindAddress}:{settings.HttpPort}";
-var zone = settings.ZoneUrl is { } z ? z.GetLeftPart(UriPartial.Authority) : "NOT CONFIGURED (set Keycard__ZoneUrl, Keycard__ClientId, Keycard__ClientSecret)";
-Console.WriteLine($"KeycardSentry silo started: cluster {settings.ClusterId}/{settings.ServiceId}, mode {settings.Mode}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}, cluster TLS {(settings.Tls is null ? "off" : "on")}, Keycard zone {zone}.");
-if (settings.FailureDetection.Any)
-{
-    Console.WriteLine($"KeycardSentry silo failure detection: {settings.FailureDetection.Describe()}.");
-}
-
-if (settings.Tls is { } tlsOptions)
-{
-    Console.WriteLine($"KeycardSentry silo cluster TLS: {tlsOptions.Describe()}.");
-}
-
-Console.WriteLine($"KeycardSentry silo HTTP: {http}/health{(settings.Dashboard ? $", dashboard {http}/dashboard" : string.Empty)}. Stop with Ctrl+C or SIGTERM.");
-
-await app.WaitForShutdownAsync();
-Console.WriteLine("KeycardSentry silo stopped.");
-return 0;

@@ -3,9 +3,9 @@
 // silos exchange. Usage:
 //   KeycardSentry.LoadClient --users users.json [--calls 5] [--rounds 1] [--until-stopped] [--stop-file path] [--interval-ms 0]
 //     [--resource https://sentry.io/api/0] [--scopes "org:read project:read"] [--connect-attempts 5]
-// Cluster (configuration/environment): Cluster__Mode=Localhost|Redis, Cluster__RedisConnectionString,
-//   Cluster__ClusterId, Cluster__ServiceId, Cluster__GatewayPort (Localhost mode); TLS as the silos:
-//   Cluster__Tls__CertificatePath (PKCS#12 file: on when set), Cluster__Tls__CertificatePassword,
+// Cluster (configuration/environment, read by UseKeycardCluster as in any client app): Cluster__Mode=Localhost|Redis,
+//   Cluster__RedisConnectionString, Cluster__ClusterId, Cluster__ServiceId, Cluster__GatewayPort (Localhost mode);
+//   TLS as the silos: Cluster__Tls__CertificatePath (PKCS#12 file: on when set), Cluster__Tls__CertificatePassword,
 //   Cluster__Tls__TrustedThumbprints, Cluster__Tls__AllowAnyRemoteCertificate, Cluster__Tls__TargetHost.
 // Optional client timing (tests set them low to notice a killed silo fast): Cluster__ResponseTimeout (Orleans default
 //   00:00:30), Cluster__GatewayListRefreshPeriod (default 00:01:00). Near cache: Keycard__NearCache (default true),
@@ -16,11 +16,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KeycardSentry;
 using KeycardSentry.Orleans;
-using Microsoft.Extensions.Configuration;
+using KeycardSentry.Orleans.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
+using Microsoft.Extensions.Options;
 
 var options = LoadOptions.Parse(args);
 if (options is null)
@@ -32,52 +32,10 @@ if (options is null)
 var users = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(options.UsersFile)) ?? [];
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-var cluster = builder.Configuration.GetSection("Cluster");
-var tlsErrors = new List<string>();
-var tls = KeycardClusterTlsOptions.Read(cluster.GetSection("Tls"), forSilo: false, tlsErrors);
-if (tlsErrors.Count > 0)
-{
-    foreach (var error in tlsErrors)
-    {
-        Console.Error.WriteLine($"KeycardSentry load client: configuration error: {error}");
-    }
-
-    return 2;
-}
-
-Console.Error.WriteLine($"KeycardSentry load client: cluster TLS {(tls is null ? "off" : "on, " + tls.Describe())}.");
 builder.UseOrleansClient(client =>
 {
-    var clusterId = cluster["ClusterId"] is { Length: > 0 } id ? id : "keycardsentry";
-    var serviceId = cluster["ServiceId"] is { Length: > 0 } sid ? sid : "keycardsentry";
-    if (string.Equals(cluster["Mode"], "Redis", StringComparison.OrdinalIgnoreCase))
-    {
-        client.UseRedisClustering(cluster["RedisConnectionString"] ?? throw new InvalidOperationException("Cluster:RedisConnectionString (Cluster__RedisConnectionString) is required in Redis mode."));
-        client.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = clusterId;
-            o.ServiceId = serviceId;
-        });
-    }
-    else
-    {
-        client.UseLocalhostClustering(int.TryParse(cluster["GatewayPort"], out var port) ? port : 30000, serviceId, clusterId);
-    }
-
-    if (tls is not null)
-    {
-        client.UseKeycardClusterTls(tls);
-    }
-
-    if (ReadTime(cluster, "ResponseTimeout") is { } responseTimeout)
-    {
-        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
-    }
-
-    if (ReadTime(cluster, "GatewayListRefreshPeriod") is { } gatewayRefresh)
-    {
-        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = gatewayRefresh);
-    }
+    // Cluster:* and Cluster:Tls:*, the same keys and checks as the silos.
+    client.UseKeycardCluster(builder.Configuration);
 
     // Bounded: a client the gateway refuses (wrong TLS settings, wrong cluster id) gives up instead of retrying forever.
     client.Services.AddSingleton<IClientConnectionRetryFilter>(new BoundedConnectRetries(options.ConnectAttempts));
@@ -87,6 +45,18 @@ builder.UseOrleansClient(client =>
 builder.Services.AddKeycardOrleansTokenCache();
 
 using var host = builder.Build();
+if (StartupConfigurationErrors.Validate(host.Services) is { Count: > 0 } errors)
+{
+    foreach (var error in errors)
+    {
+        Console.Error.WriteLine($"KeycardSentry load client: configuration error: {error}");
+    }
+
+    return 2;
+}
+
+var tls = host.Services.GetRequiredService<IOptions<KeycardClusterTlsOptions>>().Value;
+Console.Error.WriteLine($"KeycardSentry load client: cluster TLS {(tls.IsEnabled ? "on, " + tls.Describe() : "off")}.");
 try
 {
     await host.StartAsync();
@@ -141,13 +111,6 @@ Console.WriteLine(totals.ToJson(round).ToJsonString());
 await host.StopAsync();
 return 0;
 
-static TimeSpan? ReadTime(IConfiguration section, string key) =>
-    section[key] is { Length: > 0 } text
-        ? TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new InvalidOperationException($"Cluster:{key} (Cluster__{key}) is '{text}': use a positive time span, e.g. 00:00:05.")
-        : null;
-
 static async Task<RoundResult> RunRoundAsync(IKeycardTokenProvider provider, Dictionary<string, string> users, LoadOptions options, int round)
 {
     var result = new RoundResult();
@@ -180,6 +143,19 @@ static async Task<RoundResult> RunRoundAsync(IKeycardTokenProvider provider, Dic
 internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool UntilStopped, string? StopFile, string Resource, string[] Scopes, int IntervalMs, int ConnectAttempts)
 {
     public static LoadOptions? Parse(string[] args)
+    {
+        try
+        {
+            return ParseCore(args);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            Console.Error.WriteLine($"KeycardSentry load client: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static LoadOptions? ParseCore(string[] args)
     {
         string? users = null, stopFile = null, resource = "https://sentry.io/api/0";
         string[] scopes = [];

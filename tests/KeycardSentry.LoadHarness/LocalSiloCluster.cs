@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using KeycardSentry.Orleans;
 using KeycardSentry.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace KeycardSentry.LoadHarness;
@@ -29,9 +31,20 @@ internal sealed class LocalSiloCluster : IAsyncDisposable
                 var siloPort = i == 0 ? primary : FreePort();
                 var gatewayPort = FreePort();
                 var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+
+                // The silo process's own clustering call, on in-memory configuration: the others join the first.
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Cluster:Mode"] = "Localhost",
+                    ["Cluster:ClusterId"] = cluster._clusterId,
+                    ["Cluster:ServiceId"] = ServiceId,
+                    ["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+                    ["Cluster:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+                    ["Cluster:PrimarySiloPort"] = primary.ToString(CultureInfo.InvariantCulture),
+                });
                 builder.UseOrleans(silo =>
                 {
-                    silo.UseLocalhostClustering(siloPort, gatewayPort, i == 0 ? null : new IPEndPoint(IPAddress.Loopback, primary), ServiceId, cluster._clusterId);
+                    silo.UseKeycardCluster(builder.Configuration);
                     AppInstance.AddZone(silo.Services, zone);
                     silo.AddKeycardTokenGrains();
                 });

@@ -5,11 +5,15 @@ using KeycardSentry.Orleans.Internal;
 using KeycardSentry.Orleans.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace KeycardSentry.Orleans.Tests;
 
-/// <summary>Reading <c>Cluster:Tls</c>, the checks of the local certificate, and the remote certificate checks.</summary>
+/// <summary>
+/// Binding and validating <c>Cluster:Tls</c> (<see cref="KeycardClusterTlsOptions"/>, as <c>UseKeycardCluster</c> registers
+/// them), the checks of the local certificate, and the remote certificate checks.
+/// </summary>
 public sealed class ClusterTlsConfigurationTests
 {
     private const string Password = "correct horse battery staple";
@@ -18,8 +22,11 @@ public sealed class ClusterTlsConfigurationTests
     public void NoTlsKeys_TlsOff_NoErrors()
     {
         var errors = new List<string>();
-        Assert.Null(Read(new Dictionary<string, string?> { ["Cluster:Mode"] = "Localhost" }, errors));
+        var options = Read(new Dictionary<string, string?> { ["Cluster:Mode"] = "Localhost" }, errors);
         Assert.Empty(errors);
+        Assert.NotNull(options);
+        Assert.False(options.IsEnabled);
+        Assert.Equal("off", options.Describe());
     }
 
     [Fact]
@@ -115,6 +122,11 @@ public sealed class ClusterTlsConfigurationTests
     [Theory]
     [InlineData("AllowAnyRemoteCertificate", "maybe", "use true or false")]
     [InlineData("TrustedThumbprints", "ABCDEF", "SHA-256 thumbprints")]
+    [InlineData("HandshakeTimeout", "soon", "use a time span")]
+    [InlineData("HandshakeTimeout", "-00:00:01", "use a time span")]
+    [InlineData("HandshakeTimeout", "01:00:00", "use a time span")]
+    [InlineData("TargetHost", "two words", "DNS name")]
+    [InlineData("CertificateFile", "x.pfx", "is not a setting here")]
     public void BadValues_NameTheirKeys(string key, string value, string hint)
     {
         using var certificates = new TestCertificates();
@@ -124,7 +136,7 @@ public sealed class ClusterTlsConfigurationTests
         Assert.Null(Read(new() { ["Cluster:Tls:CertificatePath"] = path, ["Cluster:Tls:CertificatePassword"] = Password, [$"Cluster:Tls:{key}"] = value }, errors));
 
         var error = Assert.Single(errors);
-        Assert.Contains($"Cluster:Tls:{key}", error, StringComparison.Ordinal);
+        Assert.Contains($"Cluster:Tls:{key} (Cluster__Tls__{key})", error, StringComparison.Ordinal);
         Assert.Contains(hint, error, StringComparison.Ordinal);
     }
 
@@ -168,10 +180,47 @@ public sealed class ClusterTlsConfigurationTests
     }
 
     [Fact]
-    public void UseKeycardClusterTls_RefusesOptionsWithoutCertificate()
+    public void UseKeycardClusterTls_InCode_RefusesSettingsWithoutCertificate_AtStart()
     {
-        var client = new ClientBuilder(new ServiceCollection(), new ConfigurationBuilder().Build());
-        Assert.Throws<ArgumentException>(() => client.UseKeycardClusterTls(new KeycardClusterTlsOptions()));
+        var services = new ServiceCollection();
+        var client = new ClientBuilder(services, new ConfigurationBuilder().Build());
+        client.UseKeycardClusterTls(o => o.AllowAnyRemoteCertificate = true);
+        using var provider = services.BuildServiceProvider();
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<KeycardClusterTlsOptions>>().Value);
+        Assert.Contains("Cluster:Tls:CertificatePath (Cluster__Tls__CertificatePath) is not set", Assert.Single(failure.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CertificateLoadedAtStart_PasswordForgotten_NeverInDescribeOrToString()
+    {
+        using var certificates = new TestCertificates();
+        var (path, thumbprint) = certificates.Create("silo", Password);
+
+        var options = Read(new() { ["Cluster:Tls:CertificatePath"] = path, ["Cluster:Tls:CertificatePassword"] = Password, ["Cluster:Tls:HandshakeTimeout"] = "00:00:03" }, []);
+
+        Assert.NotNull(options);
+        Assert.True(options.IsEnabled);
+        Assert.True(options.Certificate!.HasPrivateKey);
+        Assert.Null(options.CertificatePassword);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.HandshakeTimeout);
+        Assert.Contains(thumbprint, options.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, options.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CertificateWithoutHostName_NeedsTargetHostOrPins()
+    {
+        using var certificates = new TestCertificates();
+        var (path, thumbprint) = certificates.Create("silo", Password, host: null);
+        var keys = new Dictionary<string, string?> { ["Cluster:Tls:CertificatePath"] = path, ["Cluster:Tls:CertificatePassword"] = Password };
+
+        var errors = new List<string>();
+        Assert.Null(Read(keys, errors));
+        Assert.Contains("Cluster:Tls:TargetHost (Cluster__Tls__TargetHost) is not set", Assert.Single(errors), StringComparison.Ordinal);
+
+        Assert.NotNull(Read(new(keys) { ["Cluster:Tls:TargetHost"] = TestCertificates.ClusterHost }, []));
+        Assert.NotNull(Read(new(keys) { ["Cluster:Tls:TrustedThumbprints"] = thumbprint }, []));
     }
 
     [Fact]
@@ -223,9 +272,26 @@ public sealed class ClusterTlsConfigurationTests
         Assert.Equal(thumbprint, certificate.GetCertHashString(HashAlgorithmName.SHA256));
     }
 
+    /// <summary>The options as the host would get them at start, or <c>null</c> with the validator's failures.</summary>
     private static KeycardClusterTlsOptions? Read(Dictionary<string, string?> values, List<string> errors, TimeProvider? time = null, bool forSilo = true)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        return KeycardClusterTlsOptions.Read(configuration.GetSection("Cluster").GetSection("Tls"), forSilo, errors, time);
+        var services = new ServiceCollection();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        ClusterRegistration.AddOptions(services, configuration.GetSection("Cluster"), forSilo);
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            return provider.GetRequiredService<IOptions<KeycardClusterTlsOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
+            return null;
+        }
     }
 }

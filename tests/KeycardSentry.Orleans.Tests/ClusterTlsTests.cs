@@ -30,8 +30,8 @@ public sealed class ClusterTlsTests
         await using var cluster = await TokenCluster.StartAsync(
             zone,
             silos: 2,
-            siloTls: certificates.Options(siloPath, Password, siloThumbprint, clientThumbprint),
-            clientTls: certificates.Options(clientPath, Password, siloThumbprint));
+            siloTls: TestCertificates.Options(siloPath, Password, siloThumbprint, clientThumbprint),
+            clientTls: TestCertificates.Options(clientPath, Password, siloThumbprint));
 
         var users = Enumerable.Range(0, 10).Select(i => $"tls-user{i}").ToArray();
         foreach (var user in users)
@@ -59,7 +59,7 @@ public sealed class ClusterTlsTests
         // The control for the refusals below: the same fail-fast client harness succeeds when TLS matches.
         using var certificates = new TestCertificates();
         var (siloPath, siloThumbprint) = certificates.Create("silo", Password);
-        var options = certificates.Options(siloPath, Password, siloThumbprint);
+        var options = TestCertificates.Options(siloPath, Password, siloThumbprint);
 
         var (failure, exchanges) = await ConnectOnceAndGetTokenAsync(options, options);
 
@@ -73,7 +73,7 @@ public sealed class ClusterTlsTests
         using var certificates = new TestCertificates();
         var (siloPath, siloThumbprint) = certificates.Create("silo", Password);
 
-        await ClientFailsAsync(certificates.Options(siloPath, Password, siloThumbprint), clientTls: null);
+        await ClientFailsAsync(TestCertificates.Options(siloPath, Password, siloThumbprint), clientTls: null);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class ClusterTlsTests
         var (strangerPath, _) = certificates.Create("stranger", Password, serverAuth: false);
 
         // The client trusts the silo, but the silo pins only its own certificate: mutual TLS refuses the client.
-        await ClientFailsAsync(certificates.Options(siloPath, Password, siloThumbprint), certificates.Options(strangerPath, Password, siloThumbprint));
+        await ClientFailsAsync(TestCertificates.Options(siloPath, Password, siloThumbprint), TestCertificates.Options(strangerPath, Password, siloThumbprint));
     }
 
     [Fact]
@@ -95,13 +95,15 @@ public sealed class ClusterTlsTests
 
         // The silo would accept this client (same certificate, pinned), but without pins the client checks the chain:
         // a self-signed certificate chains to no trusted root, so the secure default refuses it.
-        var clientTls = certificates.Options(siloPath, Password);
-        Assert.Equal(KeycardClusterTlsValidation.CertificateChain, clientTls.RemoteValidation);
-        await ClientFailsAsync(certificates.Options(siloPath, Password, siloThumbprint), clientTls);
+        var clientTls = TestCertificates.Options(siloPath, Password);
+        var applied = new KeycardClusterTlsOptions();
+        clientTls(applied);
+        Assert.Equal(KeycardClusterTlsValidation.CertificateChain, applied.RemoteValidation);
+        await ClientFailsAsync(TestCertificates.Options(siloPath, Password, siloThumbprint), clientTls);
     }
 
     /// <summary>Asserts a client cannot connect to a one-silo TLS cluster and get a token, within a bound.</summary>
-    private static async Task ClientFailsAsync(KeycardClusterTlsOptions siloTls, KeycardClusterTlsOptions? clientTls)
+    private static async Task ClientFailsAsync(Action<KeycardClusterTlsOptions> siloTls, Action<KeycardClusterTlsOptions>? clientTls)
     {
         var (failure, exchanges) = await ConnectOnceAndGetTokenAsync(siloTls, clientTls);
 
@@ -111,7 +113,7 @@ public sealed class ClusterTlsTests
     }
 
     /// <summary>Starts a one-silo TLS cluster; its client makes one connection attempt and asks for one token.</summary>
-    private static async Task<(Exception? Failure, int Exchanges)> ConnectOnceAndGetTokenAsync(KeycardClusterTlsOptions siloTls, KeycardClusterTlsOptions? clientTls)
+    private static async Task<(Exception? Failure, int Exchanges)> ConnectOnceAndGetTokenAsync(Action<KeycardClusterTlsOptions> siloTls, Action<KeycardClusterTlsOptions>? clientTls)
     {
         await using var zone = await LocalKeycardZone.StartAsync();
         await using var cluster = await TokenCluster.StartAsync(

@@ -14,6 +14,7 @@ namespace KeycardSentry.Orleans.Tests;
 /// all asking for the same 50 users against a local zone; then one silo leaves: gracefully (SIGTERM), or killed
 /// (SIGKILL) with failure detection tuned down through the silo's <c>Cluster:*</c> keys.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed partial class MultiProcessClusterTests
 {
     private const int SigTerm = 15;

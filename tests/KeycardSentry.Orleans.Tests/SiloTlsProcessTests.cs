@@ -6,6 +6,7 @@ using KeycardSentry.Testing;
 namespace KeycardSentry.Orleans.Tests;
 
 /// <summary>The built silo and load client as processes: TLS configuration errors, and a TLS cluster used for real.</summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed class SiloTlsProcessTests
 {
     private const string Password = "process-test-pfx-password";
@@ -17,11 +18,11 @@ public sealed class SiloTlsProcessTests
     public async Task Silo_MissingCertificateFile_ExitsWithCode2_NamingTheKey()
     {
         var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "cluster.pfx");
-        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        await using var silo = SiloProcess.Start(new()
         {
             ["Cluster__Tls__CertificatePath"] = missing,
             ["Cluster__Tls__CertificatePassword"] = Password,
-        }));
+        });
 
         Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
         var error = Assert.Single(silo.Lines, l => l.Contains("configuration error", StringComparison.Ordinal));
@@ -35,11 +36,11 @@ public sealed class SiloTlsProcessTests
         using var certificates = new TestCertificates();
         var (path, _) = certificates.Create("silo", Password);
         const string wrong = "not-the-pfx-password";
-        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        await using var silo = SiloProcess.Start(new()
         {
             ["Cluster__Tls__CertificatePath"] = path,
             ["Cluster__Tls__CertificatePassword"] = wrong,
-        }));
+        });
 
         Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));
         Assert.Contains(silo.Lines, l => l.Contains("Cluster:Tls:CertificatePassword", StringComparison.Ordinal));
@@ -59,7 +60,7 @@ public sealed class SiloTlsProcessTests
         var gatewayPort = MultiProcessClusterTests.FreePort().ToString();
         var clusterId = "tls-" + Guid.NewGuid().ToString("N")[..8];
 
-        await using var silo = ChildProcess.Start("silo", "dotnet", [MultiProcessClusterTests.BuildOutput("SiloDll")], SiloEnvironment(new()
+        await using var silo = SiloProcess.Start(new()
         {
             ["Cluster__SiloPort"] = MultiProcessClusterTests.FreePort().ToString(),
             ["Cluster__GatewayPort"] = gatewayPort,
@@ -71,7 +72,7 @@ public sealed class SiloTlsProcessTests
             ["Keycard__ClientId"] = zone.ClientId,
             ["Keycard__ClientSecret"] = zone.ClientSecret,
             ["Keycard__SubjectAudience"] = zone.SubjectAudience,
-        }));
+        });
         await silo.WaitForLineAsync(l => l.StartsWith("KeycardSentry silo HTTP:", StringComparison.Ordinal), Bound, cancellationToken: Ct);
         Assert.Contains(silo.Lines, l => l.StartsWith("KeycardSentry silo started:", StringComparison.Ordinal) && l.Contains("cluster TLS on", StringComparison.Ordinal));
         Assert.Contains(silo.Lines, l => l.Contains("pinned to 2 SHA-256 thumbprint(s)", StringComparison.Ordinal));
@@ -91,7 +92,16 @@ public sealed class SiloTlsProcessTests
             ["Cluster__Tls__TrustedThumbprints"] = siloThumbprint,
         }))
         {
-            var (summary, _) = await tlsClient.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), Bound, cancellationToken: Ct);
+            string summary;
+            try
+            {
+                (summary, _) = await tlsClient.WaitForLineAsync(l => l.Contains("\"summary\":true", StringComparison.Ordinal), Bound, cancellationToken: Ct);
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+            {
+                throw new InvalidOperationException($"{ex.Message}\nSilo output:\n{silo.Tail(80)}", ex);
+            }
+
             Assert.Equal(0, await tlsClient.WaitForExitAsync(Bound, Ct));
             var json = JsonNode.Parse(summary)!;
             Assert.Equal(users.Count * 2, json["successes"]!.GetValue<int>());
@@ -111,23 +121,5 @@ public sealed class SiloTlsProcessTests
 
         silo.Signal(15);
         Assert.Equal(0, await silo.WaitForExitAsync(Bound, Ct));
-    }
-
-    private static Dictionary<string, string> SiloEnvironment(Dictionary<string, string> extra)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["Cluster__Mode"] = "Localhost",
-            ["Cluster__ClusterId"] = "tls-" + Guid.NewGuid().ToString("N")[..8],
-            ["Silo__HttpPort"] = "0",
-            ["Silo__Dashboard"] = "false",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-        };
-        foreach (var (key, value) in extra)
-        {
-            environment[key] = value;
-        }
-
-        return environment;
     }
 }

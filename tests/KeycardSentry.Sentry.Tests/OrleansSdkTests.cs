@@ -5,7 +5,7 @@ namespace KeycardSentry.Sentry.Tests;
 
 /// <summary>
 /// The generated Sentry SDK in apps that are Orleans clients: the same clients and handler, with tokens from the
-/// cluster's user grains (<c>UseOrleansTokenCache</c>) instead of an in-process cache.
+/// cluster's user grains (<c>AddKeycardOrleansTokenCache</c>) instead of an in-process cache.
 /// </summary>
 public sealed class OrleansSdkTests
 {

@@ -2,7 +2,7 @@ namespace KeycardSentry;
 
 /// <summary>
 /// Hands out exchanged tokens. The rest of the runtime depends only on this interface: the in-process cache is the
-/// embedded default, the Orleans grain-backed provider (<c>UseOrleansTokenCache()</c>) replaces it cluster-wide.
+/// embedded default, the Orleans grain-backed provider (<c>AddKeycardOrleansTokenCache()</c>) replaces it cluster-wide.
 /// Every implementation must bind a cached token to the user who proved it (see README, "Cache and security").
 /// </summary>
 public interface IKeycardTokenProvider

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using KeycardSentry.Orleans.Internal;
 
 namespace KeycardSentry.Orleans.Tests.Infrastructure;
 
@@ -17,17 +18,22 @@ internal sealed class TestCertificates : IDisposable
     public (string Path, string Sha256) Create(
         string name,
         string password,
-        string host = ClusterHost,
+        string? host = ClusterHost,
         DateTimeOffset? notBefore = null,
         DateTimeOffset? notAfter = null,
         bool serverAuth = true,
         bool clientAuth = true)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(host);
-        request.CertificateExtensions.Add(names.Build());
+        // host null: a certificate that names no host at all (no CN, no SAN).
+        var request = new CertificateRequest(host is null ? "O=KeycardSentry tests" : $"CN={host}", key, HashAlgorithmName.SHA256);
+        if (host is not null)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName(host);
+            request.CertificateExtensions.Add(names.Build());
+        }
+
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         var usages = new OidCollection();
         if (serverAuth)
@@ -48,21 +54,20 @@ internal sealed class TestCertificates : IDisposable
         return (path, certificate.GetCertHashString(HashAlgorithmName.SHA256));
     }
 
-    /// <summary>Options for a certificate created by <see cref="Create"/>, pinned to <paramref name="trusted"/>.</summary>
-    public KeycardClusterTlsOptions Options(string path, string password, params string[] trusted)
+    /// <summary>TLS settings for a certificate created by <see cref="Create"/> (loaded from its file at start), pinned to <paramref name="trusted"/>.</summary>
+    public static Action<KeycardClusterTlsOptions> Options(string path, string password, params string[] trusted) => options =>
     {
-        var options = new KeycardClusterTlsOptions { Certificate = Load(path, password) };
+        options.CertificatePath = path;
+        options.CertificatePassword = password;
         foreach (var thumbprint in trusted)
         {
             options.TrustedThumbprints.Add(thumbprint);
         }
-
-        return options;
-    }
+    };
 
     public X509Certificate2 Load(string path, string password)
     {
-        var certificate = KeycardClusterTlsOptions.LoadCertificate(path, password);
+        var certificate = ClusterTlsCertificateLoader.Load(path, password);
         _loaded.Add(certificate);
         return certificate;
     }
