@@ -24,6 +24,7 @@ public sealed class RegistrationTests
             o.ZoneUrl = "https://zone.keycard.cloud";
             o.ClientId = "id";
             o.ClientSecret = "secret";
+            o.SubjectAudience = "app";
         });
 
         Assert.IsType<HttpContextSubjectTokenAccessor>(Resolve(s =>

@@ -50,6 +50,7 @@ public sealed class SiloConfigurationProcessTests
             ["Keycard__ZoneUrl"] = "http://zone.example.com",
             ["Keycard__ClientId"] = "app",
             ["Keycard__ClientSecret"] = "app-secret-not-printed",
+            ["Keycard__SubjectAudience"] = "app",
         });
 
         Assert.Equal(2, await silo.WaitForExitAsync(Bound, Ct));

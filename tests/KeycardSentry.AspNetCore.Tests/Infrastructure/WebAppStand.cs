@@ -59,6 +59,7 @@ internal sealed class WebAppStand : IAsyncDisposable
                 ["Keycard:ZoneUrl"] = zone.Issuer,
                 ["Keycard:ClientId"] = zone.ClientId,
                 ["Keycard:ClientSecret"] = zone.ClientSecret,
+                ["Keycard:SubjectAudience"] = zone.SubjectAudience,
                 ["SentryApi:BaseUrl"] = sentry.BaseUrl.ToString(),
             });
             builder.Logging.ClearProviders();
