@@ -29,6 +29,10 @@ await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOpt
 await using var sentry = await LocalSentryApi.StartAsync(zone);
 sentry.ResponseLatency = TimeSpan.FromMilliseconds(options.SentryLatencyMs);
 
+// The organization carries its caller's user (a field Sentry does not send: the model keeps it as extension data), so
+// every answer can be checked to have come back to the user whose token asked for it.
+sentry.Respond(sentry.Operation("GET", "/api/0/organizations/{organization_id_or_slug}/").OperationId, SentryCall.GeneratedBodyWithUser);
+
 var users = Enumerable.Range(0, options.Users).Select(i => "user" + i.ToString("D5", CultureInfo.InvariantCulture)).ToArray();
 var subjects = users.Select(u => zone.MintSubjectToken(u, TimeSpan.FromHours(2))).ToArray();
 

@@ -33,7 +33,7 @@ public sealed class HandlerTests
     public async Task A_call_without_a_subject_token_names_KeycardSubject_Use()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => app.Api.ListOrganizationsAsync(Ct));
@@ -46,7 +46,7 @@ public sealed class HandlerTests
     public async Task A_custom_subject_accessor_replaces_the_ambient_one()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         var token = zone.MintSubjectToken("carol");
         await using var app = await TestApp.StartAsync(zone, sentry, services: s => s.AddSingleton<ISubjectTokenAccessor>(new FixedAccessor(token)));
 
@@ -59,7 +59,7 @@ public sealed class HandlerTests
     public async Task A_call_needing_scopes_the_token_lacks_fails_before_any_request_is_sent()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
 
         using (KeycardSubject.Use(zone.MintSubjectToken("alice")))
@@ -82,7 +82,7 @@ public sealed class HandlerTests
     public async Task Implied_scopes_satisfy_the_check_org_write_allows_an_org_read_method()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         zone.SetGrantedScopes("admin", "org:write", "member:admin");
         await using var app = await TestApp.StartAsync(zone, sentry);
 
@@ -99,7 +99,7 @@ public sealed class HandlerTests
     public async Task A_401_invalidates_exchanges_once_and_retries_once_with_the_body()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         zone.SetGrantedScopes("alice", "org:read", "project:releases");
         await using var app = await TestApp.StartAsync(zone, sentry);
         var subject = zone.MintSubjectToken("alice");
@@ -124,7 +124,7 @@ public sealed class HandlerTests
     public async Task A_second_401_throws_a_SentryAuthorizationException_that_says_to_reconnect_in_Keycard()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
         sentry.FaultHook = _ => SentryFault.Unauthorized("Token expired");
         var subject = zone.MintSubjectToken("alice");
@@ -149,7 +149,7 @@ public sealed class HandlerTests
     public async Task A_403_throws_a_SentryScopeException_with_required_granted_and_detail()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
         sentry.EnqueueFault(SentryFault.Forbidden());
         sentry.EnqueueFault(SentryFault.ForbiddenNested("sso-required", "This organization requires SSO."));
@@ -180,7 +180,7 @@ public sealed class HandlerTests
     {
         var time = new ObservableTimeProvider();
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, time: time);
         sentry.EnqueueFault(SentryFault.RateLimitedRetryAfter(TimeSpan.FromSeconds(17)));
 
@@ -192,7 +192,7 @@ public sealed class HandlerTests
     {
         var time = new ObservableTimeProvider();
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, time: time);
         sentry.EnqueueFault(SentryFault.RateLimitedUntil(time.GetUtcNow() + TimeSpan.FromSeconds(23)));
 
@@ -204,7 +204,7 @@ public sealed class HandlerTests
     {
         var time = new ObservableTimeProvider();
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, time: time);
         sentry.EnqueueFault(SentryFault.RateLimitedRetryAt(time.GetUtcNow() + TimeSpan.FromSeconds(31)));
 
@@ -215,7 +215,7 @@ public sealed class HandlerTests
     public async Task A_429_asking_for_longer_than_MaxRateLimitDelay_is_returned_not_retried()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, api: o => o.MaxRateLimitDelay = TimeSpan.FromSeconds(30));
         sentry.EnqueueFault(SentryFault.RateLimitedRetryAfter(TimeSpan.FromMinutes(5)));
 
@@ -232,7 +232,7 @@ public sealed class HandlerTests
     public async Task Retries_stop_after_MaxRateLimitRetries()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, api: o => o.MaxRateLimitRetries = 2);
         sentry.FaultHook = _ => SentryFault.RateLimitedRetryAfter(TimeSpan.Zero);
 
