@@ -35,21 +35,21 @@ public sealed class HostileInputTests
 
         var status = await RawStatusAsync(stand, $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
 
-        Assert.True(status is 200 or (>= 400 and < 500), $"{path}: {status}");
+        Assert.True(status is 200 or (>= 400 and < 500), $"{path}: {status?.ToString() ?? "no answer"}");
         await AssertStillAnswersAsync(stand, token);
     }
 
     [Theory]
     [InlineData(100_000)]
     [InlineData(20_000)]
-    public async Task A_huge_request_line_gets_414_or_4xx(int length)
+    public async Task A_huge_request_line_is_refused_with_a_4xx_or_a_closed_connection(int length)
     {
         await using var stand = await Stand.StartAsync();
         var token = await stand.TokenAsync("alice", "org:read");
 
         var status = await RawStatusAsync(stand, $"GET /api/0/{new string('x', length)}/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
 
-        Assert.InRange(status, 400, 499);
+        Assert.True(status is null or (>= 400 and < 500), $"{status}");
         await AssertStillAnswersAsync(stand, token);
     }
 
@@ -67,7 +67,7 @@ public sealed class HostileInputTests
 
         var status = await RawStatusAsync(stand, $"GET /api/0/organizations/acme/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n", Encoding.Latin1);
 
-        Assert.InRange(status, 400, 499);
+        Assert.True(status is >= 400 and < 500, $"{status?.ToString() ?? "no answer"}");
         await AssertStillAnswersAsync(stand, token);
     }
 
@@ -77,10 +77,10 @@ public sealed class HostileInputTests
         await using var stand = await Stand.StartAsync();
         var token = await stand.TokenAsync("alice", "org:read");
 
-        using var huge = await stand.SendAsync("GET", "/api/0/organizations/acme/", new string('t', 60_000));
+        var huge = await RawStatusAsync(stand, $"GET /api/0/organizations/acme/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {new string('t', 60_000)}\r\nConnection: close\r\n\r\n");
         using var patch = await stand.SendAsync("PATCH", "/api/0/organizations/acme/", token);
 
-        Assert.InRange((int)huge.StatusCode, 400, 499);
+        Assert.True(huge is null or (>= 400 and < 500), $"{huge}");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, patch.StatusCode);
         Assert.Contains("GET", patch.Content.Headers.Allow);
         Assert.Equal("{\"detail\":\"Method \\u0022PATCH\\u0022 not allowed.\"}", await patch.Content.ReadAsStringAsync(Stand.Ct));
@@ -93,27 +93,43 @@ public sealed class HostileInputTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    /// <summary>Sends raw bytes (HttpClient refuses control characters) and reads the status code of the answer.</summary>
-    private static async Task<int> RawStatusAsync(Stand stand, string request, Encoding? encoding = null)
+    /// <summary>
+    /// Sends raw bytes (HttpClient refuses control characters) and reads the status code of the answer; null when the
+    /// server closed the connection before answering (Kestrel may reset a connection whose oversized request it did
+    /// not read to the end: a refusal, not an error).
+    /// </summary>
+    private static async Task<int?> RawStatusAsync(Stand stand, string request, Encoding? encoding = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(stand.Sentry.BaseUrl.Host, stand.Sentry.BaseUrl.Port, Stand.Ct);
         var stream = client.GetStream();
-        await stream.WriteAsync((encoding ?? Encoding.UTF8).GetBytes(request), Stand.Ct);
-        var buffer = new byte[64 * 1024];
         var received = new StringBuilder();
-        while (!received.ToString().Contains("\r\n", StringComparison.Ordinal))
+        try
         {
-            var read = await stream.ReadAsync(buffer, Stand.Ct);
-            if (read == 0)
+            await stream.WriteAsync((encoding ?? Encoding.UTF8).GetBytes(request), Stand.Ct);
+            var buffer = new byte[64 * 1024];
+            while (!received.ToString().Contains("\r\n", StringComparison.Ordinal))
             {
-                break;
-            }
+                var read = await stream.ReadAsync(buffer, Stand.Ct);
+                if (read == 0)
+                {
+                    break;
+                }
 
-            received.Append(Encoding.Latin1.GetString(buffer, 0, read));
+                received.Append(Encoding.Latin1.GetString(buffer, 0, read));
+            }
+        }
+        catch (IOException) when (received.Length == 0)
+        {
+            return null;
         }
 
         var statusLine = received.ToString().Split("\r\n")[0];
+        if (statusLine.Length == 0)
+        {
+            return null;
+        }
+
         Assert.StartsWith("HTTP/1.1 ", statusLine, StringComparison.Ordinal);
         return int.Parse(statusLine.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -256,9 +256,16 @@ public sealed class LocalSentryApi : IAsyncDisposable
         }
 
         var slugs = operation.Operation.OperationId == _projectsOperationId ? Projects.ToList() : null;
+        _responders.TryGetValue(operation.Operation.OperationId, out var responder);
+        if (responder is null && !operation.Operation.IsPaginated && slugs is null && operation.Operation.HasResponseBody)
+        {
+            await answer.BytesAsync(operation.Operation.SuccessStatusCode, _bodies.Serialized(operation, pathParameters)).ConfigureAwait(false);
+            return;
+        }
+
         JsonNode? body;
         var hasBody = operation.Operation.HasResponseBody;
-        if (_responders.TryGetValue(operation.Operation.OperationId, out var responder))
+        if (responder is not null)
         {
             body = responder(new SentryCall(operation.Operation, record, pathParameters, () => _bodies.For(operation, pathParameters, slugs)));
             hasBody = body is not null;

@@ -14,7 +14,33 @@ internal sealed class ResponseBodies(int seed, int listLength)
 {
     private const long FirstListId = 1_000_001;
 
+    /// <summary>Serialized bodies kept per operation and addressed id; past this many, bodies are serialized per request.</summary>
+    private const int MaxSerialized = 4096;
+
     private readonly ConcurrentDictionary<string, JsonNode?> _generated = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Operation, string Addressed), byte[]> _serialized = new();
+
+    /// <summary>
+    /// The body of a resource (not a list, nothing to replace) as UTF-8 JSON, serialized once per operation and
+    /// addressed id: what most requests get, without copying the generated tree.
+    /// </summary>
+    public byte[] Serialized(OperationModel operation, IReadOnlyDictionary<string, string> pathParameters)
+    {
+        var addressed = operation.AddressedParameter is { } parameter && pathParameters.TryGetValue(parameter, out var value) ? value : string.Empty;
+        var key = (operation.Operation.OperationId, addressed);
+        if (_serialized.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(For(operation, pathParameters, listSlugs: null));
+        if (_serialized.Count < MaxSerialized)
+        {
+            _serialized.TryAdd(key, bytes);
+        }
+
+        return bytes;
+    }
 
     /// <summary>A fresh copy of the body for one request.</summary>
     public JsonNode? For(OperationModel operation, IReadOnlyDictionary<string, string> pathParameters, IReadOnlyList<string>? listSlugs)

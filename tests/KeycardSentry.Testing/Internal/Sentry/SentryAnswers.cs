@@ -47,14 +47,24 @@ internal sealed class SentryAnswers(HttpContext context, RateLimitCounter.Usage 
     /// <summary>A success answer: <paramref name="body"/> as JSON (<c>null</c> too), or no body at all when <paramref name="hasBody"/> is false.</summary>
     public Task JsonAsync(int status, JsonNode? body, bool hasBody)
     {
-        usage.WriteHeaders(context.Response.Headers, refused: false);
-        if (!hasBody)
+        if (hasBody)
         {
-            context.Response.StatusCode = status;
-            return Task.CompletedTask;
+            return BytesAsync(status, JsonSerializer.SerializeToUtf8Bytes(body));
         }
 
-        return WriteAsync(status, body?.ToJsonString() ?? "null");
+        usage.WriteHeaders(context.Response.Headers, refused: false);
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A success answer whose JSON body is already serialized.</summary>
+    public Task BytesAsync(int status, byte[] json)
+    {
+        usage.WriteHeaders(context.Response.Headers, refused: false);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = json.Length;
+        return context.Response.Body.WriteAsync(json, context.RequestAborted).AsTask();
     }
 
     private Task WriteAsync(int status, string json)
