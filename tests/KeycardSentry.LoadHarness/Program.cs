@@ -6,6 +6,7 @@
 using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using KeycardSentry.LoadHarness;
 using KeycardSentry.Testing;
 
@@ -28,6 +29,16 @@ ThreadPool.SetMinThreads(Math.Max(workers, options.Concurrency), io);
 await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { ExchangeLatency = TimeSpan.FromMilliseconds(options.LatencyMs) });
 await using var sentry = await LocalSentryApi.StartAsync(zone);
 sentry.ResponseLatency = TimeSpan.FromMilliseconds(options.SentryLatencyMs);
+
+// A small organization carrying its caller's user (a field Sentry does not send: the model keeps it as extension data),
+// so every answer can be checked to have come back to the user whose token asked for it, and the figures measure the
+// token path rather than the JSON volume of a full generated body.
+sentry.Respond(sentry.Operation("GET", "/api/0/organizations/{organization_id_or_slug}/").OperationId, call => new JsonObject
+{
+    ["slug"] = call.PathParameters["organization_id_or_slug"],
+    ["name"] = "Acme",
+    ["user"] = call.User,
+});
 
 var users = Enumerable.Range(0, options.Users).Select(i => "user" + i.ToString("D5", CultureInfo.InvariantCulture)).ToArray();
 var subjects = users.Select(u => zone.MintSubjectToken(u, TimeSpan.FromHours(2))).ToArray();

@@ -23,7 +23,6 @@ public sealed class InProcessSdkTests
         }
 
         Assert.Equal("acme", organization.Slug);
-        Assert.Equal("acme", organization.Name);
         // Fields the model does not declare land in its extension data: the stand-in echoes the token's owner.
         Assert.NotNull(organization.AdditionalProperties);
         Assert.Equal("alice", organization.AdditionalProperties["user"].GetString());

@@ -34,7 +34,7 @@ public sealed class HandlerTests
     public async Task A_call_without_a_subject_token_names_KeycardSubject_Use()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => app.Api.ListOrganizationsAsync(Ct));
@@ -47,7 +47,7 @@ public sealed class HandlerTests
     public async Task A_custom_subject_accessor_replaces_the_ambient_one()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         var token = zone.MintSubjectToken("carol");
         await using var app = await TestApp.StartAsync(zone, sentry, services: s => s.AddSingleton<ISubjectTokenAccessor>(new FixedAccessor(token)));
 
@@ -60,7 +60,7 @@ public sealed class HandlerTests
     public async Task A_call_needing_scopes_the_token_lacks_fails_before_any_request_is_sent()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
 
         using (KeycardSubject.Use(zone.MintSubjectToken("alice")))
@@ -83,7 +83,7 @@ public sealed class HandlerTests
     public async Task Implied_scopes_satisfy_the_check_org_write_allows_an_org_read_method()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         zone.SetGrantedScopes("admin", "org:write", "member:admin");
         await using var app = await TestApp.StartAsync(zone, sentry);
 
@@ -100,7 +100,7 @@ public sealed class HandlerTests
     public async Task A_401_invalidates_exchanges_once_and_retries_once_with_the_body()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         zone.SetGrantedScopes("alice", "org:read", "project:releases");
         await using var app = await TestApp.StartAsync(zone, sentry);
         var subject = zone.MintSubjectToken("alice");
@@ -125,7 +125,7 @@ public sealed class HandlerTests
     public async Task A_second_401_throws_a_KeycardAuthorizationException_that_says_to_reconnect_in_Keycard()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
         sentry.FaultHook = _ => SentryFault.Unauthorized("Token expired");
         var subject = zone.MintSubjectToken("alice");
@@ -150,7 +150,7 @@ public sealed class HandlerTests
     public async Task A_403_throws_a_KeycardScopeException_with_required_granted_and_detail()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
         sentry.EnqueueFault(SentryFault.Forbidden());
 
@@ -176,7 +176,7 @@ public sealed class HandlerTests
     {
         var time = new ObservableTimeProvider();
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, time: time);
         sentry.EnqueueFault(SentryFault.RateLimitedRetryAfter(TimeSpan.FromSeconds(17)));
 
@@ -188,7 +188,7 @@ public sealed class HandlerTests
     {
         var time = new ObservableTimeProvider();
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, time: time);
         sentry.EnqueueFault(SentryFault.RateLimitedRetryAt(time.GetUtcNow() + TimeSpan.FromSeconds(31)));
 
@@ -199,7 +199,7 @@ public sealed class HandlerTests
     public async Task A_429_asking_for_longer_than_MaxRateLimitDelay_is_returned_not_retried()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, api: o => o.MaxRateLimitDelay = TimeSpan.FromSeconds(30));
         sentry.EnqueueFault(SentryFault.RateLimitedRetryAfter(TimeSpan.FromMinutes(5)));
 
@@ -216,7 +216,7 @@ public sealed class HandlerTests
     public async Task Retries_stop_after_MaxRateLimitRetries()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, api: o => o.MaxRateLimitRetries = 2);
         sentry.FaultHook = _ => SentryFault.RateLimitedRetryAfter(TimeSpan.Zero);
 

@@ -161,7 +161,7 @@ public sealed class MalformedTokenResponseTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry, time: time);
         var poisoned = JsonSerializer.Serialize(new Dictionary<string, object>
         {

@@ -177,7 +177,7 @@ public sealed class OptionsAndLoggingTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 1, 0, 0, 0, TimeSpan.Zero));
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time, IssueRefreshTokens = true, ClientSecret = "zone-client-secret-42", SubjectTokenLifetime = TimeSpan.FromHours(4) });
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry: sentry, keycard: o => o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque, time: time);
         var subject = zone.MintSubjectToken("alice");
         var opaque = zone.MintOpaqueSubjectToken("bob");
@@ -232,7 +232,7 @@ public sealed class OptionsAndLoggingTests
     public async Task Without_KeycardRefitSettings_Refit_wraps_the_runtime_exceptions()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddKeycard(o =>
         {

@@ -253,7 +253,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
     {
         var (path, publicKey) = _keys.RsaPem();
         await using var zone = await KeyOnlyZoneAsync(null, publicKey);
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

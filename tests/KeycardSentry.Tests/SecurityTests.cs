@@ -107,7 +107,7 @@ public sealed class SecurityTests
     public async Task One_thousand_interleaved_calls_from_fifty_users_through_one_client_each_carry_their_own_users_token()
     {
         await using var zone = await LocalKeycardZone.StartAsync();
-        await using var sentry = await LocalSentryApi.StartAsync(zone);
+        await using var sentry = await EchoingSentry.StartAsync(zone);
         await using var app = await TestApp.StartAsync(zone, sentry);
         var users = Enumerable.Range(0, 50).Select(i => $"user{i:00}").ToArray();
         var subjects = users.ToDictionary(u => u, u => zone.MintSubjectToken(u));

@@ -20,7 +20,12 @@ internal sealed class SentryStand : IAsyncDisposable
         var zone = await LocalKeycardZone.StartAsync(options);
         try
         {
-            return new SentryStand(zone, await LocalSentryApi.StartAsync(zone));
+            var sentry = await LocalSentryApi.StartAsync(zone);
+
+            // The organization answers carry the token's owner as "user" (extension data in the model), so a caller
+            // can check the answer it got was for its own user.
+            sentry.Respond(sentry.Operation("GET", "/api/0/organizations/{organization_id_or_slug}/").OperationId, SentryCall.GeneratedBodyWithUser);
+            return new SentryStand(zone, sentry);
         }
         catch
         {
