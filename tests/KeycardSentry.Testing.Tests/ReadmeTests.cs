@@ -18,7 +18,7 @@ public sealed class ReadmeTests
         await using var zone = await LocalKeycardZone.StartAsync();
         await using var sentry = await LocalSentryApi.StartAsync(zone);  // every operation of specs/, Sentry's rules
         var builder = Host.CreateEmptyApplicationBuilder(new());
-        builder.Services.AddKeycard(o => (o.ZoneUrl, o.ClientId, o.ClientSecret) = (zone.Issuer, zone.ClientId, zone.ClientSecret));
+        builder.Services.AddKeycard(o => (o.ZoneUrl, o.ClientId, o.ClientSecret, o.SubjectAudience) = (zone.Issuer, zone.ClientId, zone.ClientSecret, zone.SubjectAudience));
         builder.Services.AddSentryApi(o => o.BaseUrl = sentry.BaseUrl);
         using var host = builder.Build();
         await host.StartAsync();
