@@ -41,8 +41,9 @@ public static class KeycardServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds a health check named <c>keycard-zone</c>: healthy once the zone's metadata (and keys) were read; unhealthy when no
-    /// zone is configured, it could not be reached at the last attempt, or it publishes no keys while only JWTs are accepted.
+    /// Adds a health check named <c>keycard-zone</c>: healthy once the zone's metadata (and keys) were read; degraded when no
+    /// zone is configured or it was not read yet; unhealthy when it could not be reached at the last attempt, or it publishes
+    /// no keys while only JWTs are accepted.
     /// </summary>
     public static IHealthChecksBuilder AddKeycardZone(this IHealthChecksBuilder builder)
     {

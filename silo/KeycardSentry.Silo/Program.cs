@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using KeycardSentry;
 using KeycardSentry.Orleans;
 using KeycardSentry.Orleans.Internal;
@@ -28,7 +29,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     }
 });
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("orleans-silo");
+builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("orleans-silo").AddKeycardZone();
 builder.UseOrleans(silo =>
 {
     silo.UseKeycardCluster(builder.Configuration);
@@ -42,7 +43,7 @@ builder.UseOrleans(silo =>
 });
 
 var app = builder.Build();
-app.MapHealthChecks("/health");
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
 if (dashboard)
 {
     app.MapOrleansDashboard(routePrefix: "/dashboard");

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 namespace KeycardSentry.Internal;
 
 /// <summary>
-/// Reports the Keycard zone: healthy once its metadata (and keys, when only JWTs are accepted) were read; unhealthy when
-/// it is not configured, could not be reached at the last attempt, or publishes no keys while only JWTs are accepted.
+/// Reports the Keycard zone: healthy once its metadata (and keys, when only JWTs are accepted) were read; degraded when no
+/// zone is configured (the process runs, token requests fail saying what to set) or it has not been read yet; unhealthy
+/// when it could not be reached at the last attempt, or publishes no keys while only JWTs are accepted.
 /// </summary>
 internal sealed class KeycardZoneHealthCheck(IServiceProvider services) : IHealthCheck
 {
@@ -13,8 +14,8 @@ internal sealed class KeycardZoneHealthCheck(IServiceProvider services) : IHealt
     {
         if (services.GetService(typeof(KeycardZoneStatus)) is not KeycardZoneStatus status)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy(
-                "No Keycard zone is configured: set Keycard:ZoneUrl (Keycard__ZoneUrl) and the client credentials, then restart."));
+            return Task.FromResult(HealthCheckResult.Degraded(
+                "No Keycard zone is configured: set Keycard:ZoneUrl (Keycard__ZoneUrl), Keycard:ClientId and the client credentials, then restart."));
         }
 
         var options = ((IOptions<KeycardOptions>)services.GetService(typeof(IOptions<KeycardOptions>))!).Value;
