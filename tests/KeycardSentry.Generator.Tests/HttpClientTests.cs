@@ -21,6 +21,7 @@ namespace KeycardSentry.Generator.Tests;
 public sealed class HttpClientTests : IAsyncLifetime
 {
     private readonly List<(string Method, string RawTarget, string Body)> _requests = [];
+    private readonly List<string> _subjects = [];
     private WebApplication? _app;
     private Uri _baseAddress = null!;
 
@@ -59,7 +60,7 @@ public sealed class HttpClientTests : IAsyncLifetime
         Assert.Equal(7, page.Content[0].Count);
         Assert.True(page.Content[0].HiddenSecret);
         Assert.Equal("kept", page.Content[0].AdditionalProperties!["unknownField"].GetString());
-        Assert.Equal("0:100:0", WidgetsLinkHeader.GetNextCursor(page.Headers));
+        Assert.Equal("0:100:0", LinkHeader.GetNextCursor(page.Headers));
     }
 
     [Fact]
@@ -146,23 +147,51 @@ public sealed class HttpClientTests : IAsyncLifetime
         Assert.Single(_requests);
     }
 
-    [Theory]
-    [InlineData("<https://x/?cursor=a>; rel=\"previous\"; results=\"false\"; cursor=\"a\", <https://x/?cursor=b>; rel=\"next\"; results=\"true\"; cursor=\"b\"", "b")]
-    [InlineData("<https://x/?cursor=b>;rel=next;results=true", "b")]
-    [InlineData("<https://x/?cursor=a>; rel=\"previous\"; results=\"true\"; cursor=\"a\", <https://x/?cursor=b>; rel=\"next\"; results=\"false\"; cursor=\"b\"", null)]
-    [InlineData("garbage", null)]
-    [InlineData("<https://x/?a=1&cursor=1%3A0%3A0>; rel=\"next\"", "1:0:0")]
-    public void LinkParserIsTolerant(string header, string? expected)
+    [Fact]
+    public async Task EnumerationFetchesEveryPageForTheSubjectItStartedWith()
     {
-        using var response = new HttpResponseMessage();
-        response.Headers.TryAddWithoutValidation("Link", header);
-        Assert.Equal(expected, WidgetsLinkHeader.GetNextCursor(response.Headers));
+        using var provider = Services(b => b.AddHttpMessageHandler(() => new SubjectStamp()));
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        IAsyncEnumerator<ListAnOrganizationsWidgetsItem> widgets;
+        using (KeycardSubject.Use("alice"))
+        {
+            widgets = api.EnumerateOrganizationsWidgetsAsync("acme", cancellationToken: TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+            Assert.True(await widgets.MoveNextAsync());
+        }
+
+        using (KeycardSubject.Use("bob"))
+        {
+            Assert.True(await widgets.MoveNextAsync());
+            Assert.True(await widgets.MoveNextAsync());   // page 2, fetched in bob's flow
+            Assert.Equal("bob", KeycardSubject.Current);
+        }
+
+        Assert.False(await widgets.MoveNextAsync());      // outside any Use block
+        await widgets.DisposeAsync();
+
+        Assert.Equal(2, _requests.Count);
+        Assert.All(_subjects, s => Assert.Equal("alice", s));
+        Assert.Equal(2, _subjects.Count);
     }
 
-    private ServiceProvider Services() =>
+    private ServiceProvider Services(Action<IHttpClientBuilder>? configure = null) =>
         new ServiceCollection()
-            .AddWidgetsClients(b => b.ConfigureHttpClient(c => c.BaseAddress = _baseAddress))
+            .AddWidgetsClients(b =>
+            {
+                b.ConfigureHttpClient(c => c.BaseAddress = _baseAddress);
+                configure?.Invoke(b);
+            })
             .BuildServiceProvider();
+
+    /// <summary>Sends the subject current on the calling flow, as the Keycard handler would use it.</summary>
+    private sealed class SubjectStamp : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation("X-Subject", KeycardSubject.Current ?? "(none)");
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -172,6 +201,10 @@ public sealed class HttpClientTests : IAsyncLifetime
         lock (_requests)
         {
             _requests.Add((context.Request.Method, target, body));
+            if (context.Request.Headers.TryGetValue("X-Subject", out var subject))
+            {
+                _subjects.Add(subject.ToString());
+            }
         }
 
         var path = target.Split('?')[0];

@@ -14,7 +14,11 @@ namespace KeycardSentry.Generator.Tests;
 /// </summary>
 public sealed class ScopeAnalyzerTests
 {
-    private static readonly Lazy<MetadataReference> Sdk = new(BuildSdk);
+    private static readonly Lazy<MetadataReference> Sdk = new(() => BuildSdk(TestSpecs.Catalog));
+
+    // The same API whose catalog names no default grant.
+    private static readonly Lazy<MetadataReference> SdkWithoutDefaultGrant = new(() =>
+        BuildSdk(TestSpecs.Catalog.Replace("\"defaultGrant\": [\"event:read\", \"project:read\", \"org:read\"],", string.Empty, StringComparison.Ordinal)));
 
     private const string Calls = """
         using System.Threading.Tasks;
@@ -44,6 +48,17 @@ public sealed class ScopeAnalyzerTests
         Assert.Contains("'ITestOrganizationsApi.UpdateAnOrganizationAsync'", message);
         Assert.Contains("[org:write, org:admin]", message);
         Assert.Contains("[event:read project:read org:read]", message); // the SDK's KeycardDefaultGrant
+    }
+
+    [Fact]
+    public async Task WithoutADefaultGrantInTheCatalogNothingIsGrantedUnlessConfigured()
+    {
+        // No built-in fallback: the read call that Sentry's usual default grant would cover is refused too.
+        var diagnostics = await Analyze(Calls, granted: null, sdk: SdkWithoutDefaultGrant.Value);
+        Assert.Equal(3, diagnostics.Count(d => d.Id == "KSC001"));
+        Assert.All(diagnostics.Where(d => d.Id == "KSC001"), d => Assert.Contains("the granted scopes [] (expanded: [])", d.GetMessage()));
+
+        Assert.DoesNotContain(await Analyze(Calls, granted: "org:admin event:read", sdk: SdkWithoutDefaultGrant.Value), d => d.Id == "KSC001");
     }
 
     [Fact]
@@ -128,12 +143,12 @@ public sealed class ScopeAnalyzerTests
         Assert.Empty(diagnostics);
     }
 
-    private static async Task<ImmutableArray<Diagnostic>> Analyze(string source, string? granted, bool report = false, string? grantedList = null)
+    private static async Task<ImmutableArray<Diagnostic>> Analyze(string source, string? granted, bool report = false, string? grantedList = null, MetadataReference? sdk = null)
     {
         var compilation = CSharpCompilation.Create(
             "User",
             [CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: "/src/User.cs")],
-            GeneratorHarness.References.Add(Sdk.Value),
+            GeneratorHarness.References.Add(sdk ?? Sdk.Value),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
@@ -160,9 +175,9 @@ public sealed class ScopeAnalyzerTests
             .GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
     }
 
-    private static MetadataReference BuildSdk()
+    private static MetadataReference BuildSdk(string catalog)
     {
-        var (_, _, output, _) = GeneratorHarness.Run(TestSpecs.Files());
+        var (_, _, output, _) = GeneratorHarness.Run(TestSpecs.Files(catalog: catalog));
         using var stream = new MemoryStream();
         var emit = output.WithAssemblyName("Test.Sdk").Emit(stream);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
