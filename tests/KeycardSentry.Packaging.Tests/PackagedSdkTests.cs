@@ -72,8 +72,8 @@ public sealed class PackagedSdkTests : IAsyncLifetime
                 public static Task<Organization> Read(ISentryOrganizationsApi api) => api.GetOrganizationAsync("acme");
 
                 // Needs org:write or org:admin: not in the default grant.
-                public static Task<Organization> Rename(ISentryOrganizationsApi api) =>
-                    api.UpdateOrganizationAsync("acme", new OrganizationUpdate());
+                public static Task<OrganizationWithProjectsAndTeams> Rename(ISentryOrganizationsApi api) =>
+                    api.UpdateOrganizationAsync("acme", new UpdateOrganizationRequest { Name = "Acme" });
             }
             """);
     }
