@@ -162,6 +162,24 @@ internal sealed partial class SchemaMapper
     private Mapped MapUnion(IOpenApiSchema schema, List<IOpenApiSchema> members, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
     {
         var keyword = UnionKeyword(schema);
+        var unwrapped = members.Select(Unwrap).ToList();
+        if (unwrapped.Count > 1 && unwrapped.All(m => Read<JsonSchemaType>(m, CoreType, 0) == JsonSchemaType.Array))
+        {
+            // A union of arrays is an array of the union of their items.
+            var items = new OpenApiSchema();
+            if (keyword == "anyOf")
+            {
+                items.AnyOf = unwrapped.Select(m => m.Items ?? new OpenApiSchema()).ToList();
+            }
+            else
+            {
+                items.OneOf = unwrapped.Select(m => m.Items ?? new OpenApiSchema()).ToList();
+            }
+
+            var item = MapCore(items, ItemHint(nameHint), "items of " + where, location, propertyKey, owner: null);
+            return new Mapped(TypeSpec.ListOf(item.Type), "[" + item.Shape + "]");
+        }
+
         return MergedView(members, keyword, requiredInEvery: true) is { } merged
             ? MapObject(merged, nameHint, where, location, propertyKey, owner)
             : Element(where, $"{keyword} of {Kinds(members)} has no single C# type", location, propertyKey);
