@@ -21,7 +21,11 @@ public sealed class GeneratorSpeedTests
         var compilation = GeneratorHarness.CreateCompilation("public class A { }");
         var log = TestContext.Current.TestOutputHelper;
 
-        long total;
+        // Roslyn's own driver code is compiled once per process (the real compiler ships it precompiled): warm it with
+        // another generator instance on a small spec, so the figure below is our generator's cold time.
+        GeneratorHarness.CreateDriver(TestSpecs.Files(), withRefit: false).RunGenerators(compilation, TestContext.Current.CancellationToken);
+
+        long total, roslyn;
         using (var cold = new ColdGenerator())
         {
             GeneratorDriver driver = CSharpGeneratorDriver.Create([cold.CreateGenerator().AsSourceGenerator()], texts, GeneratorHarness.ParseOptions, options);
@@ -29,6 +33,7 @@ public sealed class GeneratorSpeedTests
             driver = driver.RunGenerators(compilation, TestContext.Current.CancellationToken);
             total = watch.ElapsedMilliseconds;
             var result = driver.GetRunResult();
+            roslyn = (long)driver.GetTimingInfo().GeneratorTimes.Single().ElapsedTime.TotalMilliseconds;
             Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
             Assert.True(result.Results.Single().GeneratedSources.Length > 20);
 
@@ -37,26 +42,13 @@ public sealed class GeneratorSpeedTests
             log?.WriteLine($"after an unrelated C# edit: {watch.ElapsedMilliseconds} ms");
         }
 
-        // Where the cold time goes, step by step in another fresh context: reading the document with Microsoft.OpenApi,
-        // then our model (reading it again, now warm), then the C# text.
+        // Where the cold time goes, step by step in another fresh context: our model (reading the JSON with
+        // System.Text.Json, the catalog, the schemas and operations), then the C# text.
         using (var cold = new ColdGenerator())
         {
             var spec = files.SpecText;
-            var watch = Stopwatch.StartNew();
-            ReadWithOpenApi(cold.OpenApi, spec);
-            var read = watch.ElapsedMilliseconds;
-
-            watch.Restart();
-            ReadWithOpenApi(cold.OpenApi, spec);
-            log?.WriteLine($"  (Microsoft.OpenApi reading it again, warm: {watch.ElapsedMilliseconds} ms)");
-            watch.Restart();
-            using (System.Text.Json.JsonDocument.Parse(spec))
-            {
-                log?.WriteLine($"  (System.Text.Json reading it: {watch.ElapsedMilliseconds} ms)");
-            }
-
             var input = SpecWithCatalog(cold.Generator, files);
-            watch.Restart();
+            var watch = Stopwatch.StartNew();
             var parsed = cold.Generator.GetType("KeycardSentry.Generator.Parsing.SpecParser", true)!.GetMethod("Parse")!.Invoke(null, [input, CancellationToken.None])!;
             var model = parsed.GetType().GetProperty("Model")!.GetValue(parsed)!;
             var modelTime = watch.ElapsedMilliseconds;
@@ -65,10 +57,21 @@ public sealed class GeneratorSpeedTests
             var emitted = ((IEnumerable<(string, string)>)cold.Generator.GetType("KeycardSentry.Generator.Emitting.Emitter", true)!.GetMethod("Emit")!.Invoke(null, [model, CancellationToken.None])!).ToList();
             var emit = watch.ElapsedMilliseconds;
 
-            log?.WriteLine($"KeycardSentry generator on specs/sentry.openapi.json ({spec.Length / 1024} KB, 223 operations), cold, fresh CSharpGeneratorDriver: {total} ms");
-            log?.WriteLine($"  Microsoft.OpenApi reading the document, cold: {read} ms");
-            log?.WriteLine($"  our model (catalog, document read again warm, schemas, operations): {modelTime} ms");
-            log?.WriteLine($"  C# text, cold: {emit} ms ({emitted.Count} files, {emitted.Sum(e => e.Item2.Length) / 1024} KB)");
+            watch.Restart();
+            foreach (var (_, text) in emitted)
+            {
+                CSharpSyntaxTree.ParseText(text, GeneratorHarness.ParseOptions, cancellationToken: TestContext.Current.CancellationToken);
+            }
+
+            var parse = watch.ElapsedMilliseconds;
+            watch.Restart();
+            using (System.Text.Json.JsonDocument.Parse(spec))
+            {
+                log?.WriteLine($"KeycardSentry generator on specs/sentry.openapi.json ({spec.Length / 1024} KB, 223 operations), cold, fresh CSharpGeneratorDriver: {total} ms (Roslyn's own count: {roslyn} ms)");
+                log?.WriteLine($"  spec to model, cold (of which System.Text.Json reads the document in {watch.ElapsedMilliseconds} ms warm): {modelTime} ms");
+                log?.WriteLine($"  model to C# text, cold: {emit} ms ({emitted.Count} files, {emitted.Sum(e => e.Item2.Length) / 1024} KB)");
+                log?.WriteLine($"  (Roslyn parsing that text into syntax trees, as the driver does with every generated file: {parse} ms)");
+            }
         }
     }
 
@@ -85,15 +88,6 @@ public sealed class GeneratorSpeedTests
             .ToList();
         Assert.NotEmpty(reasons);
         Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
-    }
-
-    private static void ReadWithOpenApi(Assembly openApi, string text)
-    {
-        var document = openApi.GetType("Microsoft.OpenApi.OpenApiDocument", true)!;
-        var settings = Activator.CreateInstance(openApi.GetType("Microsoft.OpenApi.Reader.OpenApiReaderSettings", true)!);
-        var parse = document.GetMethods(BindingFlags.Public | BindingFlags.Static)
-            .Single(m => m.Name == "Parse" && m.GetParameters() is [{ ParameterType.Name: "String" }, { ParameterType.Name: "String" }, _]);
-        Assert.NotNull(parse.Invoke(null, [text, "json", settings]));
     }
 
     private static object SpecWithCatalog(Assembly generator, SpecFiles files)

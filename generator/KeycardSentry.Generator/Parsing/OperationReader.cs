@@ -1,12 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net.Http;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
+using KeycardSentry.Generator.Parsing.Document;
 
 namespace KeycardSentry.Generator.Parsing;
 
@@ -21,14 +20,14 @@ internal sealed class OperationReader
 
     private static readonly Regex PathParameter = new(@"\{([^{}]+)\}", RegexOptions.CultureInvariant);
 
-    private readonly OpenApiDocument _document;
+    private readonly SpecDocument _document;
     private readonly HashSet<string> _knownScopes;
     private readonly SchemaMapper _mapper;
     private readonly SpecLocator _locator;
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly HashSet<string> _operationIds = new(StringComparer.Ordinal);
 
-    public OperationReader(OpenApiDocument document, ScopeCatalogSpec catalog, SchemaMapper mapper, SpecLocator locator, List<DiagnosticInfo> diagnostics)
+    public OperationReader(SpecDocument document, ScopeCatalogSpec catalog, SchemaMapper mapper, SpecLocator locator, List<DiagnosticInfo> diagnostics)
     {
         _document = document;
         _knownScopes = new HashSet<string>(catalog.Scopes.Select(s => s.Name), StringComparer.Ordinal);
@@ -37,34 +36,36 @@ internal sealed class OperationReader
         _diagnostics = diagnostics;
     }
 
-    public void Read(string path, IOpenApiPathItem pathItem, HttpMethod method, string refitMethod, OpenApiOperation operation, InterfaceGroups groups)
+    public void Read(string path, JsonElement pathItem, string method, string refitMethod, JsonElement operation, InterfaceGroups groups)
     {
-        var opIndex = _locator.FindOperation(path, method.Method);
+        var opIndex = _locator.FindOperation(path, method);
         _mapper.SearchFrom = Math.Max(0, opIndex);
-        var opLocation = _locator.StringAt(opIndex, method.Method.ToLowerInvariant()) ?? _locator.StringAt(_locator.FindKey(path, 0), path);
+        var opLocation = _locator.StringAt(opIndex, method) ?? _locator.StringAt(_locator.FindKey(path, 0), path);
         var (operationId, baseName) = Name(path, method, refitMethod, operation, opLocation);
         var idLocation = _locator.KeyValue("operationId", operationId, opIndex) ?? opLocation;
         if (!_operationIds.Add(operationId))
         {
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateOperationId, idLocation, operationId, method.Method, path));
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateOperationId, idLocation, operationId, method.ToUpperInvariant(), path));
             return;
         }
 
-        var parameters = ParameterReader.Merge(pathItem.Parameters, operation.Parameters);
-        var declaredPath = new HashSet<string>(parameters.Where(p => p.In == ParameterLocation.Path).Select(p => p.Name!), StringComparer.Ordinal);
+        var parameters = ParameterReader.Merge(_document, pathItem, operation);
+        var declaredPath = new HashSet<string>(parameters.Where(p => p.In == "path").Select(p => p.Name), StringComparer.Ordinal);
         var undeclared = PathParameter.Matches(path).Cast<Match>().Select(m => m.Groups[1].Value).FirstOrDefault(n => !declaredPath.Contains(n));
         if (undeclared is not null)
         {
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndeclaredPathParameter, _locator.StringAt(_locator.FindPath(path), path), undeclared, method.Method, path));
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndeclaredPathParameter, _locator.StringAt(_locator.FindPath(path), path), undeclared, method.ToUpperInvariant(), path));
             return;
         }
 
-        var group = groups.For(operation.Tags?.FirstOrDefault()?.Name);
+        var tags = SpecDocument.Member(operation, "tags");
+        var tag = tags is { ValueKind: JsonValueKind.Array } list && list.GetArrayLength() > 0 && list[0].ValueKind == JsonValueKind.String ? list[0].GetString() : null;
+        var group = groups.For(tag);
         var methodBase = Naming.Unique(baseName, group.MethodNames);
-        var scopes = ReadScopes(operation.Security ?? _document.Security, operationId, opIndex, opLocation);
-        var methodParameters = ParameterReader.Read(parameters, operation, methodBase, operationId, _mapper, opLocation, _diagnostics);
+        var scopes = ReadScopes(SpecDocument.Member(operation, "security") ?? SpecDocument.Member(_document.Root, "security"), operationId, opIndex, opLocation);
+        var methodParameters = ParameterReader.Read(_document, parameters, operation, methodBase, operationId, _mapper, opLocation, _diagnostics);
         var response = ReadResponse(operation, methodBase, operationId, opLocation);
-        var paginated = parameters.Any(p => p.In == ParameterLocation.Query && p.Name == "cursor");
+        var paginated = parameters.Any(p => p.In == "query" && p.Name == "cursor");
         if (paginated && response is not { Kind: TypeKind.List })
         {
             // Without a list there is no item type to yield, so the Link-following helper is left out.
@@ -72,38 +73,40 @@ internal sealed class OperationReader
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PaginatedResponseNotAList, idLocation, operationId, shape));
         }
 
+        var summary = SpecDocument.String(operation, "summary");
+        var description = SpecDocument.String(operation, "description");
         group.Operations.Add(new OperationSpec(
             operationId,
             refitMethod,
             path,
             methodBase + "Async",
-            string.IsNullOrWhiteSpace(operation.Summary) ? null : operation.Summary,
-            string.IsNullOrWhiteSpace(operation.Description) ? null : operation.Description,
+            string.IsNullOrWhiteSpace(summary) ? null : summary,
+            string.IsNullOrWhiteSpace(description) ? null : description,
             scopes.ToEquatableArray(),
             methodParameters.ToEquatableArray(),
             response,
             paginated,
-            operation.Deprecated ? new DeprecationSpec(StringExtension(operation, ReplacedByExtension)) : null,
-            operation.ExternalDocs?.Url?.ToString()));
+            SpecDocument.True(operation, "deprecated") ? new DeprecationSpec(NonBlank(SpecDocument.String(operation, ReplacedByExtension))) : null,
+            NonBlank(SpecDocument.String(SpecDocument.Member(operation, "externalDocs"), "url"))));
     }
 
-    private (string OperationId, string BaseName) Name(string path, HttpMethod method, string refitMethod, OpenApiOperation operation, SpecLocation? opLocation)
+    private (string OperationId, string BaseName) Name(string path, string method, string refitMethod, JsonElement operation, SpecLocation? opLocation)
     {
-        if (!string.IsNullOrWhiteSpace(operation.OperationId))
+        if (SpecDocument.String(operation, "operationId") is { } id && !string.IsNullOrWhiteSpace(id))
         {
-            return (operation.OperationId!, Naming.Pascal(operation.OperationId));
+            return (id, Naming.Pascal(id));
         }
 
         var derived = refitMethod + Naming.Pascal(path.Replace("/api/0/", "/").Replace("{", "/By/").Replace("}", "/"));
-        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOperationId, opLocation, method.Method, path, derived + "Async"));
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOperationId, opLocation, method.ToUpperInvariant(), path, derived + "Async"));
         return (derived, derived);
     }
 
-    private List<string> ReadScopes(IList<OpenApiSecurityRequirement>? security, string operationId, int opIndex, SpecLocation? opLocation)
+    private List<string> ReadScopes(JsonElement? security, string operationId, int opIndex, SpecLocation? opLocation)
     {
         // Sentry's semantics: the listed scopes are any-of. Requirements without scopes (e.g. DSN auth) add nothing.
         var scopes = new List<string>();
-        foreach (var raw in (security ?? Array.Empty<OpenApiSecurityRequirement>()).SelectMany(r => r.Values).SelectMany(v => v ?? new List<string>()))
+        foreach (var raw in Scopes(security))
         {
             var location = _locator.StringAt(_locator.FindString(raw, opIndex), raw) ?? opLocation;
             if (ScopeText.Normalise(raw, out var scope))
@@ -127,26 +130,45 @@ internal sealed class OperationReader
         return scopes;
     }
 
-    /// <summary>The first 2xx response (by status code) with a JSON schema; null when there is none.</summary>
-    private TypeSpec? ReadResponse(OpenApiOperation operation, string methodBase, string operationId, SpecLocation? opLocation)
+    private static IEnumerable<string> Scopes(JsonElement? security)
     {
-        foreach (var response in (operation.Responses ?? new OpenApiResponses()).Where(r => r.Key.StartsWith("2", StringComparison.Ordinal)).OrderBy(r => r.Key, StringComparer.Ordinal))
+        if (security is not { ValueKind: JsonValueKind.Array } requirements)
         {
-            var json = response.Value?.Content?.FirstOrDefault(c => ParameterReader.IsJson(c.Key)).Value;
-            if (json?.Schema is not null)
+            yield break;
+        }
+
+        foreach (var requirement in requirements.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object))
+        {
+            foreach (var scheme in requirement.EnumerateObject().Where(s => s.Value.ValueKind == JsonValueKind.Array))
             {
-                return _mapper.Map(json.Schema, methodBase + "Response", $"response of '{operationId}'", opLocation);
+                foreach (var scope in scheme.Value.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.String))
+                {
+                    yield return scope.GetString()!;
+                }
+            }
+        }
+    }
+
+    /// <summary>The first 2xx response (by status code) with a JSON schema; null when there is none.</summary>
+    private TypeSpec? ReadResponse(JsonElement operation, string methodBase, string operationId, SpecLocation? opLocation)
+    {
+        if (SpecDocument.Member(operation, "responses") is not { ValueKind: JsonValueKind.Object } responses)
+        {
+            return null;
+        }
+
+        foreach (var response in responses.EnumerateObject().Where(r => r.Name.StartsWith("2", StringComparison.Ordinal)).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            if (ParameterReader.JsonSchema(_document, _document.Resolve(response.Value)) is { } schema)
+            {
+                return _mapper.Map(schema, methodBase + "Response", $"response of '{operationId}'", opLocation);
             }
         }
 
         return null;
     }
 
-    private static string? StringExtension(OpenApiOperation operation, string name) =>
-        operation.Extensions is { } extensions && extensions.TryGetValue(name, out var extension) &&
-        extension is JsonNodeExtension { Node: JsonValue value } && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text)
-            ? text.Trim()
-            : null;
+    private static string? NonBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text!.Trim();
 
     private static string TypeSyntaxForDiagnostics(TypeSpec type) => type.Kind switch
     {

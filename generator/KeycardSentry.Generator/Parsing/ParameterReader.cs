@@ -1,24 +1,36 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
+using KeycardSentry.Generator.Parsing.Document;
 
 namespace KeycardSentry.Generator.Parsing;
 
 /// <summary>An operation's path and query parameters and its request body, as method parameters (required first).</summary>
 internal static class ParameterReader
 {
-    /// <summary>Operation-level parameters first, then path-level ones the operation does not override.</summary>
-    public static List<IOpenApiParameter> Merge(IList<IOpenApiParameter>? pathLevel, IList<IOpenApiParameter>? operationLevel)
+    /// <summary>Operation-level parameters first, then path-level ones the operation does not override; references followed.</summary>
+    public static List<Parameter> Merge(SpecDocument document, JsonElement pathItem, JsonElement operation)
     {
-        var merged = new List<IOpenApiParameter>();
-        foreach (var parameter in (operationLevel ?? Array.Empty<IOpenApiParameter>()).Concat(pathLevel ?? Array.Empty<IOpenApiParameter>()))
+        var merged = new List<Parameter>();
+        foreach (var list in new[] { SpecDocument.Member(operation, "parameters"), SpecDocument.Member(pathItem, "parameters") })
         {
-            if (parameter?.Name is not null && !merged.Any(p => p.Name == parameter.Name && p.In == parameter.In))
+            if (list is not { ValueKind: JsonValueKind.Array } items)
             {
-                merged.Add(parameter);
+                continue;
+            }
+
+            foreach (var item in items.EnumerateArray())
+            {
+                if (document.Resolve(item) is { ValueKind: JsonValueKind.Object } parameter &&
+                    SpecDocument.String(parameter, "name") is { } name &&
+                    SpecDocument.String(parameter, "in") is { } location &&
+                    !merged.Any(p => p.Name == name && p.In == location))
+                {
+                    merged.Add(new Parameter(name, location, parameter));
+                }
             }
         }
 
@@ -26,8 +38,9 @@ internal static class ParameterReader
     }
 
     public static List<ParameterSpec> Read(
-        List<IOpenApiParameter> parameters,
-        OpenApiOperation operation,
+        SpecDocument document,
+        List<Parameter> parameters,
+        JsonElement operation,
         string methodBase,
         string operationId,
         SchemaMapper mapper,
@@ -38,23 +51,24 @@ internal static class ParameterReader
         var result = new List<ParameterSpec>();
         foreach (var parameter in parameters)
         {
-            if (parameter.In is not (ParameterLocation.Path or ParameterLocation.Query))
+            if (parameter.In is not ("path" or "query"))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, opLocation, $"Parameter '{parameter.Name}' ({parameter.In}) of '{operationId}' is not generated; set it with a DelegatingHandler if needed"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, opLocation, $"Parameter '{parameter.Name}' ({Capitalised(parameter.In)}) of '{operationId}' is not generated; set it with a DelegatingHandler if needed"));
                 continue;
             }
 
-            var isPath = parameter.In == ParameterLocation.Path;
+            var isPath = parameter.In == "path";
+            var schema = SpecDocument.Member(parameter.Element, "schema") is { ValueKind: JsonValueKind.Object } s ? new SchemaNode(document, s) : null;
             result.Add(new ParameterSpec(
-                parameter.Name!,
+                parameter.Name,
                 Naming.Unique(Naming.Camel(parameter.Name), taken),
-                SchemaFacts.ParameterType(parameter.Schema),
+                SchemaFacts.ParameterType(schema),
                 isPath ? ParameterKind.Path : ParameterKind.Query,
-                isPath || parameter.Required,
-                parameter.Description));
+                isPath || SpecDocument.True(parameter.Element, "required"),
+                SpecDocument.String(parameter.Element, "description")));
         }
 
-        if (ReadBody(operation, methodBase, operationId, mapper, opLocation, diagnostics, taken) is { } body)
+        if (ReadBody(document, operation, methodBase, operationId, mapper, opLocation, diagnostics, taken) is { } body)
         {
             result.Add(body);
         }
@@ -67,8 +81,28 @@ internal static class ParameterReader
         mediaType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
         (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.IndexOf("+json", StringComparison.OrdinalIgnoreCase) >= 0);
 
+    /// <summary>The schema of the first JSON media type of a request body or response, or null.</summary>
+    public static SchemaNode? JsonSchema(SpecDocument document, JsonElement? holder)
+    {
+        if (SpecDocument.Member(holder, "content") is not { ValueKind: JsonValueKind.Object } content)
+        {
+            return null;
+        }
+
+        foreach (var media in content.EnumerateObject())
+        {
+            if (IsJson(media.Name) && SpecDocument.Member(media.Value, "schema") is { ValueKind: JsonValueKind.Object } schema)
+            {
+                return new SchemaNode(document, schema);
+            }
+        }
+
+        return null;
+    }
+
     private static ParameterSpec? ReadBody(
-        OpenApiOperation operation,
+        SpecDocument document,
+        JsonElement operation,
         string methodBase,
         string operationId,
         SchemaMapper mapper,
@@ -76,26 +110,48 @@ internal static class ParameterReader
         List<DiagnosticInfo> diagnostics,
         HashSet<string> taken)
     {
-        if (operation.RequestBody?.Content is not { Count: > 0 } content)
+        var body = SpecDocument.Member(operation, "requestBody") is { } reference ? document.Resolve(reference) : null;
+        if (SpecDocument.Member(body, "content") is not { ValueKind: JsonValueKind.Object } content || !content.EnumerateObject().Any())
         {
             return null;
         }
 
         var bodyName = Naming.Unique("body", taken);
-        var json = content.FirstOrDefault(c => IsJson(c.Key));
-        if (json.Value is not null)
+        var required = SpecDocument.True(body, "required");
+        var mediaTypes = content.EnumerateObject().Select(m => m.Name).ToList();
+        if (mediaTypes.Any(IsJson))
         {
-            var type = mapper.Map(json.Value.Schema, methodBase + "Request", $"request body of '{operationId}'", opLocation);
-            return new ParameterSpec("body", bodyName, type, ParameterKind.Body, operation.RequestBody.Required, operation.RequestBody.Description);
+            var schema = JsonSchema(document, body);
+            var type = mapper.Map(schema, methodBase + "Request", $"request body of '{operationId}'", opLocation);
+            return new ParameterSpec("body", bodyName, type, ParameterKind.Body, required, SpecDocument.String(body, "description"));
         }
 
-        if (content.Keys.Any(k => k.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) || k.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)))
+        if (mediaTypes.Any(k => k.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) || k.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)))
         {
             // Refit sends an HttpContent body as-is: the caller builds the MultipartFormDataContent.
-            return new ParameterSpec("body", bodyName, TypeSpec.Content, ParameterKind.MultipartBody, true, "The form content (" + string.Join(", ", content.Keys) + ").");
+            return new ParameterSpec("body", bodyName, TypeSpec.Content, ParameterKind.MultipartBody, true, "The form content (" + string.Join(", ", mediaTypes) + ").");
         }
 
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, opLocation, $"Request body media type(s) {string.Join(", ", content.Keys)} of '{operationId}' are not supported; the body is left out"));
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, opLocation, $"Request body media type(s) {string.Join(", ", mediaTypes)} of '{operationId}' are not supported; the body is left out"));
         return null;
+    }
+
+    private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
+
+    /// <summary>A parameter object (references followed): its name, where it goes, and the object itself.</summary>
+    internal sealed class Parameter
+    {
+        public Parameter(string name, string @in, JsonElement element)
+        {
+            Name = name;
+            In = @in;
+            Element = element;
+        }
+
+        public string Name { get; }
+
+        public string In { get; }
+
+        public JsonElement Element { get; }
     }
 }

@@ -2,15 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
+using KeycardSentry.Generator.Parsing.Document;
 
 namespace KeycardSentry.Generator.Parsing;
 
-/// <summary>Questions asked of one OpenAPI schema, safe against references that resolve into cycles.</summary>
+/// <summary>Questions asked of one schema, safe against references that cannot be followed.</summary>
 internal static class SchemaFacts
 {
-    /// <summary>Reads a schema member; a reference that resolves into a cycle (Microsoft.OpenApi throws) reads as <paramref name="fallback"/>.</summary>
-    public static T Read<T>(IOpenApiSchema? schema, Func<IOpenApiSchema, T> read, T fallback)
+    /// <summary>Reads a schema member; a reference that cannot be followed (it throws) reads as <paramref name="fallback"/>.</summary>
+    public static T Read<T>(SchemaNode? schema, Func<SchemaNode, T> read, T fallback)
     {
         if (schema is null)
         {
@@ -27,46 +27,45 @@ internal static class SchemaFacts
         }
     }
 
-    /// <summary>The schema's type without <c>null</c>, inferred from its members when <c>type</c> is missing (0: untyped).</summary>
-    public static JsonSchemaType CoreType(IOpenApiSchema schema)
+    /// <summary>The schema's type without <c>null</c>, inferred from its members when <c>type</c> is missing (None: untyped).</summary>
+    public static SchemaType CoreType(SchemaNode schema)
     {
-        var core = (schema.Type ?? 0) & ~JsonSchemaType.Null;
-        if (core != 0)
+        var core = schema.Type & ~SchemaType.Null;
+        if (core != SchemaType.None)
         {
             return core;
         }
 
-        if (schema.Properties is { Count: > 0 } || schema.AdditionalProperties is not null)
+        if (schema.Properties.Count > 0 || schema.AdditionalProperties is not null)
         {
-            return JsonSchemaType.Object;
+            return SchemaType.Object;
         }
 
-        return schema.Items is not null ? JsonSchemaType.Array : 0;
+        return schema.Items is not null ? SchemaType.Array : SchemaType.None;
     }
 
     /// <summary>True for the member <c>{"type": "null"}</c> of a 3.1-style nullable union.</summary>
-    public static bool IsNullType(IOpenApiSchema? schema) => Read(schema, s => s.Type, null) == JsonSchemaType.Null;
+    public static bool IsNullType(SchemaNode? schema) => Read(schema, s => s.Type, SchemaType.None) == SchemaType.Null;
 
-    public static bool IsNullable(IOpenApiSchema? schema) => Read(schema, s => s.Type, null) is { } t && (t & JsonSchemaType.Null) != 0;
+    public static bool IsNullable(SchemaNode? schema) => (Read(schema, s => s.Type, SchemaType.None) & SchemaType.Null) != 0;
 
     /// <summary>Whether the schema admits JSON null: a null type, or an anyOf/oneOf with a null member (3.1 style).</summary>
-    public static bool AllowsNull(IOpenApiSchema? schema) =>
+    public static bool AllowsNull(SchemaNode? schema) =>
         IsNullable(schema)
         || HasNullMember(Read(schema, s => s.AnyOf, null))
         || HasNullMember(Read(schema, s => s.OneOf, null));
 
     /// <summary>The members of an anyOf (else oneOf), or null when there are none.</summary>
-    public static IList<IOpenApiSchema>? UnionMembers(IOpenApiSchema schema) =>
-        schema.AnyOf is { Count: > 0 } any ? any : schema.OneOf is { Count: > 0 } one ? one : null;
+    public static IReadOnlyList<SchemaNode>? UnionMembers(SchemaNode schema) => schema.AnyOf ?? schema.OneOf;
 
-    public static string UnionKeyword(IOpenApiSchema schema) => schema.AnyOf is { Count: > 0 } ? "anyOf" : "oneOf";
+    public static string UnionKeyword(SchemaNode schema) => schema.AnyOf is not null ? "anyOf" : "oneOf";
 
-    public static bool HasProperties(IOpenApiSchema schema) => schema.Properties is { Count: > 0 };
+    public static bool HasProperties(SchemaNode schema) => schema.Properties.Count > 0;
 
     /// <summary>
     /// Follows single-member allOf wrappers (<c>{"nullable": true, "allOf": [{"$ref": X}]}</c>) to the schema they wrap.
     /// </summary>
-    public static IOpenApiSchema Unwrap(IOpenApiSchema schema)
+    public static SchemaNode Unwrap(SchemaNode schema)
     {
         for (var i = 0; i < 8 && schema.AllOf is { Count: 1 } allOf && !HasProperties(schema) && UnionMembers(schema) is null; i++)
         {
@@ -77,13 +76,13 @@ internal static class SchemaFacts
     }
 
     /// <summary>True for an object schema: one with properties, or a declared object (possibly free-form).</summary>
-    public static bool IsObject(IOpenApiSchema schema) => CoreType(schema) == JsonSchemaType.Object;
+    public static bool IsObject(SchemaNode schema) => CoreType(schema) == SchemaType.Object;
 
     /// <summary>A URL parameter's type: scalars as C# scalars, arrays as sequences, and anything else (unions too) as text.</summary>
-    public static TypeSpec ParameterType(IOpenApiSchema? schema)
+    public static TypeSpec ParameterType(SchemaNode? schema)
     {
-        var core = schema is null ? 0 : Read<JsonSchemaType>(schema, CoreType, 0);
-        if (core == JsonSchemaType.Array)
+        var core = Read(schema, CoreType, SchemaType.None);
+        if (core == SchemaType.Array)
         {
             return TypeSpec.SequenceOf(ParameterType(schema!.Items));
         }
@@ -92,9 +91,9 @@ internal static class SchemaFacts
         // A union of scalars (anyOf integer/string) goes on the wire as text either way.
         return core switch
         {
-            JsonSchemaType.Integer => TypeSpec.Long,
-            JsonSchemaType.Number => TypeSpec.Double,
-            JsonSchemaType.Boolean => TypeSpec.Bool,
+            SchemaType.Integer => TypeSpec.Long,
+            SchemaType.Number => TypeSpec.Double,
+            SchemaType.Boolean => TypeSpec.Bool,
             _ => TypeSpec.String,
         };
     }
@@ -106,5 +105,5 @@ internal static class SchemaFacts
         _ => '?',
     };
 
-    private static bool HasNullMember(IList<IOpenApiSchema>? members) => members is not null && members.Any(IsNullType);
+    private static bool HasNullMember(IReadOnlyList<SchemaNode>? members) => members is not null && members.Any(IsNullType);
 }

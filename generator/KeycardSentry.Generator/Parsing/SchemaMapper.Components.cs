@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
+using KeycardSentry.Generator.Parsing.Document;
 
 namespace KeycardSentry.Generator.Parsing;
 
@@ -16,7 +16,7 @@ internal sealed partial class SchemaMapper
     /// <summary>
     /// Reserves every component schema's name and learns its structure. Call once, before any <see cref="Map"/>.
     /// </summary>
-    public void AddComponents(IEnumerable<KeyValuePair<string, IOpenApiSchema>> schemas)
+    public void AddComponents(IEnumerable<KeyValuePair<string, SchemaNode>> schemas)
     {
         var schemasIndex = _locator?.FindKey("schemas", _locator.FindKey("components", 0)) ?? -1;
         foreach (var entry in schemas)
@@ -60,13 +60,8 @@ internal sealed partial class SchemaMapper
     }
 
     /// <summary>The component a schema refers to (<c>$ref: #/components/schemas/X</c>), or null.</summary>
-    private Component? ComponentOf(IOpenApiSchema schema) =>
-        schema is OpenApiSchemaReference { Reference: { } reference } &&
-        !reference.IsExternal &&
-        reference.Id is { } id &&
-        _components.TryGetValue(id, out var component)
-            ? component
-            : null;
+    private Component? ComponentOf(SchemaNode schema) =>
+        schema.ReferenceId is { } id && _components.TryGetValue(id, out var component) ? component : null;
 
     private Mapped MapComponent(Component component)
     {
@@ -135,7 +130,7 @@ internal sealed partial class SchemaMapper
     /// <summary>A component schema: its reserved class name and what mapping it gave.</summary>
     private sealed class Component
     {
-        public Component(string key, IOpenApiSchema schema, string className, int searchFrom, SpecLocation? location)
+        public Component(string key, SchemaNode schema, string className, int searchFrom, SpecLocation? location)
         {
             Key = key;
             Schema = schema;
@@ -146,7 +141,7 @@ internal sealed partial class SchemaMapper
 
         public string Key { get; }
 
-        public IOpenApiSchema Schema { get; }
+        public SchemaNode Schema { get; }
 
         public string ClassName { get; }
 

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
+using KeycardSentry.Generator.Parsing.Document;
 using static KeycardSentry.Generator.Parsing.SchemaFacts;
 
 namespace KeycardSentry.Generator.Parsing;
@@ -104,7 +104,7 @@ internal sealed partial class SchemaMapper
     /// when every member requires it (<paramref name="requiredInEvery"/>: anyOf/oneOf) or when any does (allOf).
     /// Null when a member is not an object.
     /// </summary>
-    private static ObjectView? MergedView(IList<IOpenApiSchema> members, string keyword, bool requiredInEvery)
+    private static ObjectView? MergedView(IReadOnlyList<SchemaNode> members, string keyword, bool requiredInEvery)
     {
         var resolved = members.Select(Unwrap).ToList();
         if (resolved.Count == 0 || resolved.Any(m => !Read(m, IsObject, false) || UnionMembers(m) is not null || m.AllOf is { Count: > 0 }))
@@ -126,7 +126,7 @@ internal sealed partial class SchemaMapper
                 }
                 else
                 {
-                    var added = new ViewProperty(property.Name, new List<IOpenApiSchema> { property.Schemas[0] }, property.Presence);
+                    var added = new ViewProperty(property.Name, new List<SchemaNode> { property.Schemas[0] }, property.Presence);
                     byName.Add(property.Name, added);
                     merged.Properties.Add(added);
                 }
@@ -164,7 +164,7 @@ internal sealed partial class SchemaMapper
     /// <summary>What a class is built from: one object schema, or several merged (anyOf/oneOf/allOf of objects).</summary>
     private sealed class ObjectView
     {
-        public ObjectView(string? keyword, string? description, bool keepsUnknown, IOpenApiSchema? additionalProperties)
+        public ObjectView(string? keyword, string? description, bool keepsUnknown, SchemaNode? additionalProperties)
         {
             Keyword = keyword;
             Description = description;
@@ -180,21 +180,21 @@ internal sealed partial class SchemaMapper
         public bool KeepsUnknown { get; }
 
         /// <summary>The value schema of a map (an object without properties).</summary>
-        public IOpenApiSchema? AdditionalProperties { get; }
+        public SchemaNode? AdditionalProperties { get; }
 
         public List<ViewProperty> Properties { get; } = new();
 
-        public static ObjectView Of(IOpenApiSchema schema)
+        public static ObjectView Of(SchemaNode schema)
         {
             // A free-form object (no properties at all) keeps whatever it is sent.
             var view = new ObjectView(null, Read(schema, s => s.Description, null), schema.AdditionalPropertiesAllowed || !HasProperties(schema), schema.AdditionalProperties);
-            var required = schema.Required ?? new HashSet<string>();
-            foreach (var property in schema.Properties ?? new Dictionary<string, IOpenApiSchema>())
+            var required = schema.Required;
+            foreach (var property in schema.Properties)
             {
                 var presence = !required.Contains(property.Key)
                     ? PropertyPresence.Optional
                     : AllowsNull(property.Value) ? PropertyPresence.RequiredNullable : PropertyPresence.Required;
-                view.Properties.Add(new ViewProperty(property.Key, new List<IOpenApiSchema> { property.Value }, presence));
+                view.Properties.Add(new ViewProperty(property.Key, new List<SchemaNode> { property.Value }, presence));
             }
 
             return view;
@@ -204,7 +204,7 @@ internal sealed partial class SchemaMapper
     /// <summary>A property of a view: its schema in each member that has it, and its merged presence.</summary>
     private sealed class ViewProperty
     {
-        public ViewProperty(string name, List<IOpenApiSchema> schemas, PropertyPresence presence)
+        public ViewProperty(string name, List<SchemaNode> schemas, PropertyPresence presence)
         {
             Name = name;
             Schemas = schemas;
@@ -213,7 +213,7 @@ internal sealed partial class SchemaMapper
 
         public string Name { get; }
 
-        public List<IOpenApiSchema> Schemas { get; }
+        public List<SchemaNode> Schemas { get; }
 
         public PropertyPresence Presence { get; set; }
     }

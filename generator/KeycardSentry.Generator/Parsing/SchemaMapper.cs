@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
+using KeycardSentry.Generator.Parsing.Document;
 using static KeycardSentry.Generator.Parsing.SchemaFacts;
 
 namespace KeycardSentry.Generator.Parsing;
@@ -56,10 +56,10 @@ internal sealed partial class SchemaMapper
     /// <param name="where">Human description for KSG006 ("property 'x' of Foo").</param>
     /// <param name="location">Where KSG006 points.</param>
     /// <param name="propertyKey">The JSON property whose schema this is, to point KSG006 at it.</param>
-    public TypeSpec Map(IOpenApiSchema? schema, string nameHint, string where, SpecLocation? location, string? propertyKey = null) =>
+    public TypeSpec Map(SchemaNode? schema, string nameHint, string where, SpecLocation? location, string? propertyKey = null) =>
         MapCore(schema, nameHint, where, location, propertyKey, owner: null).Type;
 
-    private Mapped MapCore(IOpenApiSchema? schema, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
+    private Mapped MapCore(SchemaNode? schema, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
     {
         if (_depth >= MaxDepth)
         {
@@ -73,7 +73,7 @@ internal sealed partial class SchemaMapper
         }
         catch (InvalidOperationException)
         {
-            // Microsoft.OpenApi throws when a reference resolves into a cycle of references.
+            // A reference that cannot be followed (a loop, a missing or non-local target) throws.
             return Element(where, "its reference cannot be resolved (a cycle of references?)", location, propertyKey);
         }
         finally
@@ -83,7 +83,7 @@ internal sealed partial class SchemaMapper
     }
 
     /// <summary>The structure of a schema, computed without creating classes or reporting anything.</summary>
-    private string ShapeOf(IOpenApiSchema? schema, string nameHint, string where)
+    private string ShapeOf(SchemaNode? schema, string nameHint, string where)
     {
         var was = _shapeOnly;
         _shapeOnly = true;
@@ -97,7 +97,7 @@ internal sealed partial class SchemaMapper
         }
     }
 
-    private Mapped MapSchema(IOpenApiSchema? schema, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
+    private Mapped MapSchema(SchemaNode? schema, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
     {
         if (schema is null)
         {
@@ -134,24 +134,24 @@ internal sealed partial class SchemaMapper
 
         switch (CoreType(schema))
         {
-            case 0:
+            case SchemaType.None:
                 return Element(where, "the schema is untyped ({})", location, propertyKey);
-            case JsonSchemaType.String:
+            case SchemaType.String:
                 return schema.Format is "date-time" ? Primitive(TypeSpec.DateTime, "date-time") : Primitive(TypeSpec.String, "string");
-            case JsonSchemaType.Integer:
+            case SchemaType.Integer:
                 return Primitive(TypeSpec.Long, "long");
-            case JsonSchemaType.Number:
+            case SchemaType.Number:
                 return Primitive(TypeSpec.Double, "double");
-            case JsonSchemaType.Boolean:
+            case SchemaType.Boolean:
                 return Primitive(TypeSpec.Bool, "bool");
-            case JsonSchemaType.Array:
+            case SchemaType.Array:
             {
                 var item = MapCore(schema.Items, ItemHint(nameHint), "items of " + where, location, propertyKey, owner: null);
                 var nullable = IsNullable(schema.Items) && item.Type.IsValueType;
                 return new Mapped(TypeSpec.ListOf(nullable ? item.Type.AsNullable() : item.Type), "[" + item.Shape + (nullable ? "?" : string.Empty) + "]");
             }
 
-            case JsonSchemaType.Object:
+            case SchemaType.Object:
                 return MapObject(ObjectView.Of(schema), nameHint, where, location, propertyKey, owner);
             case var several:
                 return Element(where, $"several types ({several})", location, propertyKey);
@@ -159,23 +159,14 @@ internal sealed partial class SchemaMapper
     }
 
     /// <summary>A union of object schemas becomes one class with every member's properties; any other union stays raw JSON.</summary>
-    private Mapped MapUnion(IOpenApiSchema schema, List<IOpenApiSchema> members, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
+    private Mapped MapUnion(SchemaNode schema, List<SchemaNode> members, string nameHint, string where, SpecLocation? location, string? propertyKey, Component? owner)
     {
         var keyword = UnionKeyword(schema);
         var unwrapped = members.Select(Unwrap).ToList();
-        if (unwrapped.Count > 1 && unwrapped.All(m => Read<JsonSchemaType>(m, CoreType, 0) == JsonSchemaType.Array))
+        if (unwrapped.Count > 1 && unwrapped.All(m => Read(m, CoreType, SchemaType.None) == SchemaType.Array))
         {
             // A union of arrays is an array of the union of their items.
-            var items = new OpenApiSchema();
-            if (keyword == "anyOf")
-            {
-                items.AnyOf = unwrapped.Select(m => m.Items ?? new OpenApiSchema()).ToList();
-            }
-            else
-            {
-                items.OneOf = unwrapped.Select(m => m.Items ?? new OpenApiSchema()).ToList();
-            }
-
+            var items = SchemaNode.AnyOfMembers(unwrapped.Select(m => m.Items ?? SchemaNode.AnyOfMembers(Array.Empty<SchemaNode>())).ToList());
             var item = MapCore(items, ItemHint(nameHint), "items of " + where, location, propertyKey, owner: null);
             return new Mapped(TypeSpec.ListOf(item.Type), "[" + item.Shape + "]");
         }
@@ -185,9 +176,9 @@ internal sealed partial class SchemaMapper
             : Element(where, $"{keyword} of {Kinds(members)} has no single C# type", location, propertyKey);
     }
 
-    private static string Kinds(IEnumerable<IOpenApiSchema> members) =>
+    private static string Kinds(IEnumerable<SchemaNode> members) =>
         string.Join(" and ", members
-            .Select(m => Read<JsonSchemaType>(m, s => CoreType(Unwrap(s)), 0) is var t && t == 0 ? "untyped" : t.ToString().ToLowerInvariant())
+            .Select(m => Read(m, s => CoreType(Unwrap(s)), SchemaType.None) is var t && t == SchemaType.None ? "untyped" : t.ToString().ToLowerInvariant())
             .Distinct()
             .OrderBy(k => k, StringComparer.Ordinal));
 

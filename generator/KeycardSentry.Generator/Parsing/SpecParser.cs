@@ -1,12 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net.Http;
 using System.Threading;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
-using Microsoft.OpenApi;
-using Microsoft.OpenApi.Reader;
+using KeycardSentry.Generator.Parsing.Document;
 
 namespace KeycardSentry.Generator.Parsing;
 
@@ -17,10 +15,9 @@ namespace KeycardSentry.Generator.Parsing;
 /// </summary>
 internal static class SpecParser
 {
-    private static readonly (HttpMethod Method, string Refit)[] Methods =
+    private static readonly (string Method, string Refit)[] Methods =
     {
-        (HttpMethod.Get, "Get"), (HttpMethod.Post, "Post"), (HttpMethod.Put, "Put"), (new HttpMethod("PATCH"), "Patch"),
-        (HttpMethod.Delete, "Delete"), (HttpMethod.Head, "Head"), (HttpMethod.Options, "Options"),
+        ("get", "Get"), ("post", "Post"), ("put", "Put"), ("patch", "Patch"), ("delete", "Delete"), ("head", "Head"), ("options", "Options"),
     };
 
     public static ParseResult Parse(SpecWithCatalog input, CancellationToken cancellationToken)
@@ -60,28 +57,32 @@ internal static class SpecParser
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var document = ReadDocument(spec, locator, diagnostics);
+        using var document = SpecDocument.Parse(spec.Text, out var error, out var errorIndex);
         if (document is null)
         {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableSpec, locator.At(errorIndex, 0), $"OpenAPI document '{spec.Path}' could not be parsed: {error}"));
+            return null;
+        }
+
+        if (SpecDocument.Member(document.Root, "paths") is not { ValueKind: System.Text.Json.JsonValueKind.Object })
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableSpec, locator.File, $"OpenAPI document '{spec.Path}' has no 'paths' object"));
             return null;
         }
 
         // Component names are reserved before anything else is mapped: a $ref to X, or an inline copy of X, is X.
         var mapper = new SchemaMapper(diagnostics, locator);
-        if (document.Components?.Schemas is { } schemas)
-        {
-            mapper.AddComponents(schemas);
-            mapper.MapComponents();
-        }
+        mapper.AddComponents(document.ComponentSchemas());
+        mapper.MapComponents();
 
         var groups = new InterfaceGroups(spec.ClientPrefix);
         var reader = new OperationReader(document, catalog, mapper, locator, diagnostics);
-        foreach (var pathEntry in document.Paths ?? new OpenApiPaths())
+        foreach (var pathEntry in document.Paths())
         {
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var (method, refitMethod) in Methods)
             {
-                if (pathEntry.Value?.Operations is { } operations && operations.TryGetValue(method, out var operation) && operation is not null)
+                if (document.Resolve(SpecDocument.Member(pathEntry.Value, method) ?? default) is { ValueKind: System.Text.Json.JsonValueKind.Object } operation)
                 {
                     reader.Read(pathEntry.Key, pathEntry.Value, method, refitMethod, operation, groups);
                 }
@@ -107,19 +108,5 @@ internal static class SpecParser
         }
 
         return CatalogParser.Parse(input.Catalog.Path, input.Catalog.Text, diagnostics);
-    }
-
-    private static OpenApiDocument? ReadDocument(InputFile spec, SpecLocator locator, List<DiagnosticInfo> diagnostics)
-    {
-        var result = OpenApiDocument.Parse(spec.Text!, "json", new OpenApiReaderSettings());
-        var document = result.Document;
-        if (document is null || result.Diagnostic?.Errors is { Count: > 0 } && document.Paths is null)
-        {
-            var message = result.Diagnostic?.Errors.FirstOrDefault()?.ToString() ?? "no document";
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableSpec, locator.File, $"OpenAPI document '{spec.Path}' could not be parsed: {message}"));
-            return null;
-        }
-
-        return document;
     }
 }
