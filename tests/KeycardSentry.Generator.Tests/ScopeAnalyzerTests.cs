@@ -62,6 +62,65 @@ public sealed class ScopeAnalyzerTests
     }
 
     [Fact]
+    public async Task KSC001_ChecksCallsToTheSdksInterfacesAgainstItsCatalog()
+    {
+        // The compiled SDK (runtime/KeycardSentry.Sentry, referenced by this test project) carries Sentry's catalog.
+        const string source = """
+            using System.Threading.Tasks;
+            using KeycardSentry.Sentry;
+
+            public static class Calls
+            {
+                public static async Task Run(ISentryCronsApi crons, ISentryReplaysApi replays, ISentryScimApi scim, ISentryMonitorsApi monitors)
+                {
+                    await crons.GetOrganizationMonitorAsync("o", "m");
+                    await crons.DeleteOrganizationMonitorAsync("o", "m");
+                    await replays.GetOrganizationReplayAsync("o", "r");
+                    await scim.DeleteOrganizationScimV2UserAsync("o", "m");
+                    await monitors.ListOrganizationDetectorsAsync("o");
+                }
+            }
+            """;
+        var refused = await Analyze(source, granted: null);
+        Assert.Equal(
+            ["'ISentryCronsApi.DeleteOrganizationMonitorAsync' needs one of [alerts:write, project:admin, project:write]", "'ISentryScimApi.DeleteOrganizationScimV2UserAsync' needs one of [member:admin]"],
+            refused.Where(d => d.Id == "KSC001").Select(d => d.GetMessage()[..d.GetMessage().IndexOf(", but", StringComparison.Ordinal)]).Order());
+
+        var granted = await Analyze(source, granted: "alerts:write member:admin org:read");
+        Assert.DoesNotContain(granted, d => d.Id == "KSC001");
+    }
+
+    [Fact]
+    public void DeprecatedOperationsAreObsoleteAndNameTheirReplacement()
+    {
+        const string source = """
+            using KeycardSentry.Sentry;
+
+            public static class Calls
+            {
+                public static object Run(ISentryEventsApi events, ISentryProjectsApi projects) => new object[]
+                {
+                    events.ListProjectIssuesAsync("o", "p"),
+                    events.EnumerateProjectIssuesAsync("o", "p"),
+                    projects.SubmitUserFeedbackAsync("o", "p", new KeycardSentry.Sentry.Models.SubmitUserFeedbackRequest()),
+                    events.ListOrganizationIssuesAsync("o"),
+                };
+            }
+            """;
+        var compilation = CSharpCompilation.Create(
+            "User",
+            [CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: "/src/User.cs")],
+            GeneratorHarness.References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var obsolete = compilation.GetDiagnostics().Where(d => d.Id == "CS0618").Select(d => d.GetMessage()).ToList();
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Equal(3, obsolete.Count);
+        Assert.Contains(obsolete, m => m.Contains("ListProjectIssuesAsync", StringComparison.Ordinal) && m.Contains("Sentry marks this operation deprecated; use ISentryEventsApi.ListOrganizationIssuesAsync instead.", StringComparison.Ordinal));
+        Assert.Contains(obsolete, m => m.Contains("EnumerateProjectIssuesAsync", StringComparison.Ordinal) && m.Contains("use ISentryEventsApi.EnumerateOrganizationIssuesAsync instead.", StringComparison.Ordinal));
+        Assert.Contains(obsolete, m => m.Contains("SubmitUserFeedbackAsync", StringComparison.Ordinal) && m.EndsWith("Sentry marks this operation deprecated.'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task KSC001_DoesNotFireWhenAnImplyingScopeIsGranted()
     {
         var diagnostics = await Analyze(Calls, granted: "org:admin event:read");

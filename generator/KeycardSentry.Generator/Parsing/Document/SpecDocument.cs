@@ -38,7 +38,7 @@ internal sealed class SpecDocument : IDisposable
         catch (JsonException ex)
         {
             error = ex.Message;
-            errorIndex = LineStart(text, ex.LineNumber ?? 0) + (int)(ex.BytePositionInLine ?? 0);
+            errorIndex = SpecLocator.IndexOf(text, ex);
             return null;
         }
     }
@@ -120,17 +120,5 @@ internal sealed class SpecDocument : IDisposable
         }
 
         return current;
-    }
-
-    private static int LineStart(string text, long line)
-    {
-        var index = 0;
-        for (long l = 0; l < line && index >= 0; l++)
-        {
-            index = text.IndexOf('\n', index);
-            index = index < 0 ? text.Length : index + 1;
-        }
-
-        return Math.Min(index, text.Length);
     }
 }
