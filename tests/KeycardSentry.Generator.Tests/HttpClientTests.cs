@@ -1,11 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using KeycardSentry.Generator.Tests.Infrastructure;
 using KeycardSentry.Generator.Tests.Widgets;
 using KeycardSentry.Generator.Tests.Widgets.Models;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,32 +19,24 @@ public sealed class HttpClientTests : IAsyncLifetime
 {
     private readonly List<(string Method, string RawTarget, string Body)> _requests = [];
     private readonly List<string> _subjects = [];
-    private WebApplication? _app;
-    private Uri _baseAddress = null!;
+    private LoopbackServer? _server;
 
-    public async ValueTask InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Run(HandleAsync);
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _baseAddress = new Uri(address);
-    }
+    private Uri BaseAddress => _server!.BaseAddress;
+
+    public async ValueTask InitializeAsync() => _server = await LoopbackServer.StartAsync(HandleAsync, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_server is not null)
         {
-            await _app.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task PathSegmentsAreEscapedAndArrayQueriesRepeated()
     {
-        var api = RestService.ForGenerated<IWidgetsWidgetsApi>(new HttpClient { BaseAddress = _baseAddress });
+        var api = RestService.ForGenerated<IWidgetsWidgetsApi>(new HttpClient { BaseAddress = BaseAddress });
         using var page = await api.ListAnOrganizationsWidgetsAsync("my org/x", project: [1, 2], cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(page.IsSuccessStatusCode);
@@ -178,7 +167,7 @@ public sealed class HttpClientTests : IAsyncLifetime
         new ServiceCollection()
             .AddWidgetsClients(b =>
             {
-                b.ConfigureHttpClient(c => c.BaseAddress = _baseAddress);
+                b.ConfigureHttpClient(c => c.BaseAddress = BaseAddress);
                 configure?.Invoke(b);
             })
             .BuildServiceProvider();
@@ -219,7 +208,7 @@ public sealed class HttpClientTests : IAsyncLifetime
             var second = context.Request.Query["cursor"] == "0:100:0";
             var next = second ? "results=\"false\"; cursor=\"0:100:1\"" : "results=\"true\"; cursor=\"0:100:0\"";
             context.Response.Headers["Link"] =
-                $"<{_baseAddress}api/0/x/?&cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", <{_baseAddress}api/0/x/?&cursor=0:100:0>; rel=\"next\"; {next}";
+                $"<{BaseAddress}api/0/x/?&cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", <{BaseAddress}api/0/x/?&cursor=0:100:0>; rel=\"next\"; {next}";
             await context.Response.WriteAsJsonAsync(
                 second
                     ? new object[] { new { id = "w3", name = "three", count = 3 } }

@@ -1,11 +1,8 @@
 using System.Net;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using KeycardSentry.Generator.Tests.Infrastructure;
 using KeycardSentry.Sentry;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,24 +18,17 @@ namespace KeycardSentry.Generator.Tests;
 public sealed class SentrySdkHttpTests : IAsyncLifetime
 {
     private readonly List<(string Method, string Target)> _requests = [];
-    private WebApplication? _app;
-    private Uri _baseAddress = null!;
+    private LoopbackServer? _server;
 
-    public async ValueTask InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Run(AnswerAsync);
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        _baseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-    }
+    private Uri BaseAddress => _server!.BaseAddress;
+
+    public async ValueTask InitializeAsync() => _server = await LoopbackServer.StartAsync(AnswerAsync, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_server is not null)
         {
-            await _app.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 
@@ -46,7 +36,7 @@ public sealed class SentrySdkHttpTests : IAsyncLifetime
     public async Task EveryOperationOfEveryTagReachesItsPathAndDeserializes()
     {
         await using var services = new ServiceCollection()
-            .AddSentryClients(b => b.ConfigureHttpClient(c => c.BaseAddress = _baseAddress))
+            .AddSentryClients(b => b.ConfigureHttpClient(c => c.BaseAddress = BaseAddress))
             .BuildServiceProvider();
         var perInterface = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var operation in SentryOperations.All)
