@@ -81,12 +81,12 @@ public sealed class ScopeAnalyzerTests
                 }
             }
             """;
-        var refused = await Analyze(source, granted: null);
+        var refused = await Analyze(source, granted: null, sdk: GeneratorHarness.SentrySdk);
         Assert.Equal(
             ["'ISentryCronsApi.DeleteOrganizationMonitorAsync' needs one of [alerts:write, project:admin, project:write]", "'ISentryScimApi.DeleteOrganizationScimV2UserAsync' needs one of [member:admin]"],
             refused.Where(d => d.Id == "KSC001").Select(d => d.GetMessage()[..d.GetMessage().IndexOf(", but", StringComparison.Ordinal)]).Order());
 
-        var granted = await Analyze(source, granted: "alerts:write member:admin org:read");
+        var granted = await Analyze(source, granted: "alerts:write member:admin org:read", sdk: GeneratorHarness.SentrySdk);
         Assert.DoesNotContain(granted, d => d.Id == "KSC001");
     }
 
@@ -110,7 +110,7 @@ public sealed class ScopeAnalyzerTests
         var compilation = CSharpCompilation.Create(
             "User",
             [CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: "/src/User.cs")],
-            GeneratorHarness.References,
+            GeneratorHarness.References.Add(GeneratorHarness.SentrySdk),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var obsolete = compilation.GetDiagnostics().Where(d => d.Id == "CS0618").Select(d => d.GetMessage()).ToList();
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
