@@ -41,7 +41,7 @@ public sealed class KeycardApiGenerator : IIncrementalGenerator
 
         var inputs = inputTexts
             .Combine(rootNamespace)
-            .Select(static (pair, _) => ToInputFile(pair.Left, pair.Right))
+            .Select(static (pair, _) => InputFile.From(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.InputFiles);
 
         var specs = inputs.Where(static input => input.IsSpec).WithTrackingName(TrackingNames.Specs);
@@ -100,31 +100,9 @@ public sealed class KeycardApiGenerator : IIncrementalGenerator
         }
     }
 
-    private static InputFile ToInputFile(InputText input, string? rootNamespace)
-    {
-        var settings = input.Settings;
-        if (!settings.IsSpec)
-        {
-            return new InputFile(input.Path, input.Text, false, string.Empty, string.Empty, null);
-        }
-
-        var @namespace = settings.Namespace ?? (rootNamespace is null ? "KeycardApi" : rootNamespace + ".Api");
-        var prefix = settings.ClientPrefix ?? "Api";
-        return new InputFile(input.Path, input.Text, true, SanitiseNamespace(@namespace), Naming.Pascal(prefix), settings.CatalogPath);
-    }
-
     private static InputFile? FindCatalog(InputFile spec, EquatableArray<InputFile> catalogs) =>
         spec.CatalogPath is null ? null : catalogs.FirstOrDefault(c => SamePath(c.Path, spec.CatalogPath));
 
     private static bool SamePath(string a, string b) =>
         string.Equals(a.Replace('\\', '/'), b.Replace('\\', '/'), StringComparison.OrdinalIgnoreCase);
-
-    private static string SanitiseNamespace(string value) =>
-        string.Join(".", value.Split(new[] { '.' }, StringSplitOptions.RemoveEmptyEntries).Select(part =>
-        {
-            var trimmed = part.Trim();
-            return trimmed.Length > 0 && (char.IsLetter(trimmed[0]) || trimmed[0] == '_') && trimmed.All(c => char.IsLetterOrDigit(c) || c == '_')
-                ? Naming.EscapeKeyword(trimmed)
-                : Naming.Pascal(trimmed);
-        }));
 }

@@ -31,27 +31,28 @@ public sealed class ComponentSchemaTests
             log?.WriteLine($"{method} -> {type}");
         }
 
-        Assert.Equal(55, returns.Count);
-        Assert.Equal("Task<Organization>", returns["GetOrganizationAsync"]);
-        Assert.Equal("Task<Organization>", returns["UpdateOrganizationAsync"]);
-        Assert.Equal("Task<ApiResponse<List<OrganizationSummary>>>", returns["ListOrganizationsAsync"]);
-        Assert.Equal("Task<ApiResponse<List<Project>>>", returns["ListOrganizationProjectsAsync"]);
-        Assert.Equal("Task<Team>", returns["GetTeamAsync"]);
-        Assert.Equal("Task<ApiResponse<List<Team>>>", returns["ListOrganizationTeamsAsync"]);
-        Assert.Equal("Task<Event>", returns["GetProjectEventAsync"]);
-        Assert.Equal("Task<Event>", returns["GetOrganizationIssueEventAsync"]);
-        Assert.Equal("Task<ProjectDetails>", returns["GetProjectAsync"]);
-        Assert.Equal("Task<Member>", returns["GetOrganizationMemberAsync"]);
-        Assert.Equal("Task<Issue>", returns["GetOrganizationIssueAsync"]);
-        Assert.Equal("Task<Release>", returns["GetOrganizationReleaseAsync"]);
-        Assert.Equal("Task", returns["DeleteProjectAsync"]);
+        Assert.Equal(223, returns.Count);
+        Assert.Equal("Task<Organization>", returns["ISentryOrganizationsApi.GetOrganizationAsync"]);
+        Assert.Equal("Task<OrganizationWithProjectsAndTeams>", returns["ISentryOrganizationsApi.UpdateOrganizationAsync"]);
+        Assert.Equal("Task<ApiResponse<List<Organization>>>", returns["ISentryUsersApi.ListOrganizationsAsync"]);
+        Assert.Equal("Task<ApiResponse<List<ProjectSummary>>>", returns["ISentryOrganizationsApi.ListOrganizationProjectsAsync"]);
+        Assert.Equal("Task<Team>", returns["ISentryTeamsApi.GetTeamAsync"]);
+        Assert.Equal("Task<Project>", returns["ISentryProjectsApi.GetProjectAsync"]);
+        Assert.Equal("Task<Member>", returns["ISentryOrganizationsApi.GetOrganizationMemberAsync"]);
+        Assert.Equal("Task<Issue>", returns["ISentryEventsApi.GetOrganizationIssueAsync"]);
+        Assert.Equal("Task<Event>", returns["ISentryEventsApi.GetProjectEventAsync"]);
+        Assert.Equal("Task<Monitor>", returns["ISentryCronsApi.GetOrganizationMonitorAsync"]);
+        Assert.Equal("Task<ApiResponse<List<MonitorCheckin>>>", returns["ISentryCronsApi.ListOrganizationMonitorCheckinsAsync"]);
+        Assert.Equal("Task<ApiResponse<ReplayResponse>>", returns["ISentryReplaysApi.GetOrganizationReplayAsync"]);
+        Assert.Equal("Task<Dashboard>", returns["ISentryDashboardsApi.GetOrganizationDashboardAsync"]);
+        Assert.Equal("Task", returns["ISentryProjectsApi.DeleteProjectAsync"]);
 
         // Every response model is a component: no operation returns a class named after a place in another schema.
         var components = ComponentNames();
         foreach (var (method, type) in returns)
         {
-            var model = type.Replace("Task<", string.Empty).Replace("ApiResponse<", string.Empty).Replace("List<", string.Empty).TrimEnd('>');
-            Assert.True(model == "Task" || components.Contains(model), $"{method} returns {type}, not a component schema");
+            var model = type.Replace("Task<", string.Empty).Replace("ApiResponse<", string.Empty).Replace("List<", string.Empty).Replace("Dictionary<string, ", string.Empty).TrimEnd('>');
+            Assert.True(model is "Task" or "JsonElement" or "long" or "string" || components.Contains(model), $"{method} returns {type}, not a component schema");
         }
     }
 
@@ -59,17 +60,18 @@ public sealed class ComponentSchemaTests
     public void RepositorySpecRequestBodiesAndNestedReferencesUseComponentNames()
     {
         var output = RepositorySpec.Value.Output;
-        Assert.Equal(Models + "TeamCreate", BodyType(output, "ISentryTeamsApi", "CreateOrganizationTeamAsync"));
-        Assert.Equal(Models + "TeamUpdate", BodyType(output, "ISentryTeamsApi", "UpdateTeamAsync"));
-        Assert.Equal(Models + "ProjectCreate", BodyType(output, "ISentryProjectsApi", "CreateOrganizationProjectAsync"));
+        Assert.Equal(Models + "CreateTeamRequest", BodyType(output, "ISentryTeamsApi", "CreateOrganizationTeamAsync"));
+        Assert.Equal(Models + "UpdateTeamRequest", BodyType(output, "ISentryTeamsApi", "UpdateTeamAsync"));
+        Assert.Equal(Models + "UpdateOrganizationRequest", BodyType(output, "ISentryOrganizationsApi", "UpdateOrganizationAsync"));
+
+        // Operations that send the same body share its type.
+        Assert.Equal(Models + "CreateProjectRequest", BodyType(output, "ISentryProjectsApi", "CreateOrganizationProjectAsync"));
+        Assert.Equal(Models + "CreateProjectRequest", BodyType(output, "ISentryProjectsApi", "CreateTeamProjectAsync"));
 
         // $ref inside components, and the nullable allOf wrapper around a $ref.
-        Assert.Equal("System.Collections.Generic.List<KeycardSentry.Sentry.Models.Project>?", PropertyType(output, "Team", "projects"));
-        Assert.Equal("KeycardSentry.Sentry.Models.TeamRef?", PropertyType(output, "Project", "team"));
-        Assert.Equal("KeycardSentry.Sentry.Models.Event?", PropertyType(output, "IssueHash", "latestEvent"));
-        Assert.Equal("KeycardSentry.Sentry.Models.User?", PropertyType(output, "Member", "user"));
-        Assert.Equal("KeycardSentry.Sentry.Models.Actor?", PropertyType(output, "Issue", "assignedTo"));
         Assert.Equal("KeycardSentry.Sentry.Models.Avatar?", PropertyType(output, "Organization", "avatar"));
+        Assert.Equal("KeycardSentry.Sentry.Models.Owner?", PropertyType(output, "Issue", "assignedTo"));
+        Assert.Equal("System.Collections.Generic.List<KeycardSentry.Sentry.Models.DashboardWidget>?", PropertyType(output, "Dashboard", "widgets"));
     }
 
     [Fact]
@@ -85,28 +87,29 @@ public sealed class ComponentSchemaTests
             .Where(c => c.Parent is BaseNamespaceDeclarationSyntax { Name: var n } && n.ToString() == "KeycardSentry.Sentry.Models")
             .ToDictionary(c => c.Identifier.Text);
 
-        foreach (var component in ComponentNames())
+        using var spec = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(SharedFiles.RepositoryRoot, "specs", "sentry.openapi.json")));
+        foreach (var component in spec.RootElement.GetProperty("components").GetProperty("schemas").EnumerateObject())
         {
-            Assert.True(declarations.TryGetValue(component, out var declaration), $"no class {component}");
+            Assert.True(declarations.TryGetValue(component.Name, out var declaration), $"no class {component.Name}");
             Assert.Contains(declaration.Modifiers, m => m.IsKind(SyntaxKind.SealedKeyword));
             Assert.Contains(declaration.Modifiers, m => m.IsKind(SyntaxKind.PartialKeyword));
 
-            // None of the repository's components says additionalProperties:false, so each keeps unknown members.
-            var symbol = output.GetTypeByMetadataName(Models + component)!;
+            // Unknown members are kept unless the schema says additionalProperties: false (a union: every member does).
+            if (!component.Value.TryGetProperty("properties", out _))
+            {
+                continue;
+            }
+
+            var symbol = output.GetTypeByMetadataName(Models + component.Name)!;
             var extension = symbol.GetMembers().OfType<IPropertySymbol>().SingleOrDefault(p => p.GetAttributes().Any(a => a.AttributeClass!.Name == "JsonExtensionDataAttribute"));
-            Assert.True(extension is not null, $"{component} has no [JsonExtensionData]");
-            Assert.Equal("System.Collections.Generic.Dictionary<string, System.Text.Json.JsonElement>?", extension.Type.ToDisplayString());
+            var closed = component.Value.TryGetProperty("additionalProperties", out var additional) && additional.ValueKind == System.Text.Json.JsonValueKind.False;
+            Assert.True(closed == extension is null, $"{component.Name}: additionalProperties false = {closed}, extension data = {extension is not null}");
         }
 
-        // Structurally equal components (TeamCreate and TeamUpdate are both {slug, name}) keep a class each.
-        Assert.NotNull(output.GetTypeByMetadataName(Models + "TeamCreate"));
-        Assert.NotNull(output.GetTypeByMetadataName(Models + "TeamUpdate"));
-
-        // The names the bug produced are gone.
-        foreach (var derived in new[] { "OrganizationTeamsItem", "OrganizationTeamsItemProjectsItem", "IssueHashLatestEvent" })
-        {
-            Assert.Null(output.GetTypeByMetadataName(Models + derived));
-        }
+        // A union of object schemas (oneOf of the four symbol source kinds) is one class with every member's fields.
+        var source = output.GetTypeByMetadataName(Models + "SymbolSource")!;
+        Assert.Contains(source.GetMembers().OfType<IPropertySymbol>(), p => p.Name == "Bucket");
+        Assert.Contains(source.GetMembers().OfType<IPropertySymbol>(), p => p.Name == "Url");
     }
 
     [Fact]
@@ -303,7 +306,7 @@ public sealed class ComponentSchemaTests
             var symbol = output.GetTypeByMetadataName("KeycardSentry.Sentry." + api.Identifier.Text)!;
             foreach (var method in symbol.GetMembers().OfType<IMethodSymbol>())
             {
-                returns.Add(method.Name, method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                returns.Add(symbol.Name + "." + method.Name, method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             }
         }
 

@@ -1,11 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using KeycardSentry.Generator.Tests.Infrastructure;
 using KeycardSentry.Generator.Tests.Widgets;
 using KeycardSentry.Generator.Tests.Widgets.Models;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,32 +18,25 @@ namespace KeycardSentry.Generator.Tests;
 public sealed class HttpClientTests : IAsyncLifetime
 {
     private readonly List<(string Method, string RawTarget, string Body)> _requests = [];
-    private WebApplication? _app;
-    private Uri _baseAddress = null!;
+    private readonly List<string> _subjects = [];
+    private LoopbackServer? _server;
 
-    public async ValueTask InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Run(HandleAsync);
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _baseAddress = new Uri(address);
-    }
+    private Uri BaseAddress => _server!.BaseAddress;
+
+    public async ValueTask InitializeAsync() => _server = await LoopbackServer.StartAsync(HandleAsync, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_server is not null)
         {
-            await _app.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task PathSegmentsAreEscapedAndArrayQueriesRepeated()
     {
-        var api = RestService.ForGenerated<IWidgetsWidgetsApi>(new HttpClient { BaseAddress = _baseAddress });
+        var api = RestService.ForGenerated<IWidgetsWidgetsApi>(new HttpClient { BaseAddress = BaseAddress });
         using var page = await api.ListAnOrganizationsWidgetsAsync("my org/x", project: [1, 2], cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(page.IsSuccessStatusCode);
@@ -59,7 +49,7 @@ public sealed class HttpClientTests : IAsyncLifetime
         Assert.Equal(7, page.Content[0].Count);
         Assert.True(page.Content[0].HiddenSecret);
         Assert.Equal("kept", page.Content[0].AdditionalProperties!["unknownField"].GetString());
-        Assert.Equal("0:100:0", WidgetsLinkHeader.GetNextCursor(page.Headers));
+        Assert.Equal("0:100:0", LinkHeader.GetNextCursor(page.Headers));
     }
 
     [Fact]
@@ -146,23 +136,51 @@ public sealed class HttpClientTests : IAsyncLifetime
         Assert.Single(_requests);
     }
 
-    [Theory]
-    [InlineData("<https://x/?cursor=a>; rel=\"previous\"; results=\"false\"; cursor=\"a\", <https://x/?cursor=b>; rel=\"next\"; results=\"true\"; cursor=\"b\"", "b")]
-    [InlineData("<https://x/?cursor=b>;rel=next;results=true", "b")]
-    [InlineData("<https://x/?cursor=a>; rel=\"previous\"; results=\"true\"; cursor=\"a\", <https://x/?cursor=b>; rel=\"next\"; results=\"false\"; cursor=\"b\"", null)]
-    [InlineData("garbage", null)]
-    [InlineData("<https://x/?a=1&cursor=1%3A0%3A0>; rel=\"next\"", "1:0:0")]
-    public void LinkParserIsTolerant(string header, string? expected)
+    [Fact]
+    public async Task EnumerationFetchesEveryPageForTheSubjectItStartedWith()
     {
-        using var response = new HttpResponseMessage();
-        response.Headers.TryAddWithoutValidation("Link", header);
-        Assert.Equal(expected, WidgetsLinkHeader.GetNextCursor(response.Headers));
+        using var provider = Services(b => b.AddHttpMessageHandler(() => new SubjectStamp()));
+        var api = provider.GetRequiredService<IWidgetsWidgetsApi>();
+        IAsyncEnumerator<ListAnOrganizationsWidgetsItem> widgets;
+        using (KeycardSubject.Use("alice"))
+        {
+            widgets = api.EnumerateOrganizationsWidgetsAsync("acme", cancellationToken: TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+            Assert.True(await widgets.MoveNextAsync());
+        }
+
+        using (KeycardSubject.Use("bob"))
+        {
+            Assert.True(await widgets.MoveNextAsync());
+            Assert.True(await widgets.MoveNextAsync());   // page 2, fetched in bob's flow
+            Assert.Equal("bob", KeycardSubject.Current);
+        }
+
+        Assert.False(await widgets.MoveNextAsync());      // outside any Use block
+        await widgets.DisposeAsync();
+
+        Assert.Equal(2, _requests.Count);
+        Assert.All(_subjects, s => Assert.Equal("alice", s));
+        Assert.Equal(2, _subjects.Count);
     }
 
-    private ServiceProvider Services() =>
+    private ServiceProvider Services(Action<IHttpClientBuilder>? configure = null) =>
         new ServiceCollection()
-            .AddWidgetsClients(b => b.ConfigureHttpClient(c => c.BaseAddress = _baseAddress))
+            .AddWidgetsClients(b =>
+            {
+                b.ConfigureHttpClient(c => c.BaseAddress = BaseAddress);
+                configure?.Invoke(b);
+            })
             .BuildServiceProvider();
+
+    /// <summary>Sends the subject current on the calling flow, as the Keycard handler would use it.</summary>
+    private sealed class SubjectStamp : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation("X-Subject", KeycardSubject.Current ?? "(none)");
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -172,6 +190,10 @@ public sealed class HttpClientTests : IAsyncLifetime
         lock (_requests)
         {
             _requests.Add((context.Request.Method, target, body));
+            if (context.Request.Headers.TryGetValue("X-Subject", out var subject))
+            {
+                _subjects.Add(subject.ToString());
+            }
         }
 
         var path = target.Split('?')[0];
@@ -186,7 +208,7 @@ public sealed class HttpClientTests : IAsyncLifetime
             var second = context.Request.Query["cursor"] == "0:100:0";
             var next = second ? "results=\"false\"; cursor=\"0:100:1\"" : "results=\"true\"; cursor=\"0:100:0\"";
             context.Response.Headers["Link"] =
-                $"<{_baseAddress}api/0/x/?&cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", <{_baseAddress}api/0/x/?&cursor=0:100:0>; rel=\"next\"; {next}";
+                $"<{BaseAddress}api/0/x/?&cursor=0:0:1>; rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", <{BaseAddress}api/0/x/?&cursor=0:100:0>; rel=\"next\"; {next}";
             await context.Response.WriteAsJsonAsync(
                 second
                     ? new object[] { new { id = "w3", name = "three", count = 3 } }

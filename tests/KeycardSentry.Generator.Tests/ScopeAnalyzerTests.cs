@@ -14,7 +14,11 @@ namespace KeycardSentry.Generator.Tests;
 /// </summary>
 public sealed class ScopeAnalyzerTests
 {
-    private static readonly Lazy<MetadataReference> Sdk = new(BuildSdk);
+    private static readonly Lazy<MetadataReference> Sdk = new(() => BuildSdk(TestSpecs.Catalog));
+
+    // The same API whose catalog names no default grant.
+    private static readonly Lazy<MetadataReference> SdkWithoutDefaultGrant = new(() =>
+        BuildSdk(TestSpecs.Catalog.Replace("\"defaultGrant\": [\"event:read\", \"project:read\", \"org:read\"],", string.Empty, StringComparison.Ordinal)));
 
     private const string Calls = """
         using System.Threading.Tasks;
@@ -44,6 +48,76 @@ public sealed class ScopeAnalyzerTests
         Assert.Contains("'ITestOrganizationsApi.UpdateAnOrganizationAsync'", message);
         Assert.Contains("[org:write, org:admin]", message);
         Assert.Contains("[event:read project:read org:read]", message); // the SDK's KeycardDefaultGrant
+    }
+
+    [Fact]
+    public async Task WithoutADefaultGrantInTheCatalogNothingIsGrantedUnlessConfigured()
+    {
+        // No built-in fallback: the read call that Sentry's usual default grant would cover is refused too.
+        var diagnostics = await Analyze(Calls, granted: null, sdk: SdkWithoutDefaultGrant.Value);
+        Assert.Equal(3, diagnostics.Count(d => d.Id == "KSC001"));
+        Assert.All(diagnostics.Where(d => d.Id == "KSC001"), d => Assert.Contains("the granted scopes [] (expanded: [])", d.GetMessage()));
+
+        Assert.DoesNotContain(await Analyze(Calls, granted: "org:admin event:read", sdk: SdkWithoutDefaultGrant.Value), d => d.Id == "KSC001");
+    }
+
+    [Fact]
+    public async Task KSC001_ChecksCallsToTheSdksInterfacesAgainstItsCatalog()
+    {
+        // The compiled SDK (runtime/KeycardSentry.Sentry, referenced by this test project) carries Sentry's catalog.
+        const string source = """
+            using System.Threading.Tasks;
+            using KeycardSentry.Sentry;
+
+            public static class Calls
+            {
+                public static async Task Run(ISentryCronsApi crons, ISentryReplaysApi replays, ISentryScimApi scim, ISentryMonitorsApi monitors)
+                {
+                    await crons.GetOrganizationMonitorAsync("o", "m");
+                    await crons.DeleteOrganizationMonitorAsync("o", "m");
+                    await replays.GetOrganizationReplayAsync("o", "r");
+                    await scim.DeleteOrganizationScimV2UserAsync("o", "m");
+                    await monitors.ListOrganizationDetectorsAsync("o");
+                }
+            }
+            """;
+        var refused = await Analyze(source, granted: null, sdk: GeneratorHarness.SentrySdk);
+        Assert.Equal(
+            ["'ISentryCronsApi.DeleteOrganizationMonitorAsync' needs one of [alerts:write, project:admin, project:write]", "'ISentryScimApi.DeleteOrganizationScimV2UserAsync' needs one of [member:admin]"],
+            refused.Where(d => d.Id == "KSC001").Select(d => d.GetMessage()[..d.GetMessage().IndexOf(", but", StringComparison.Ordinal)]).Order());
+
+        var granted = await Analyze(source, granted: "alerts:write member:admin org:read", sdk: GeneratorHarness.SentrySdk);
+        Assert.DoesNotContain(granted, d => d.Id == "KSC001");
+    }
+
+    [Fact]
+    public void DeprecatedOperationsAreObsoleteAndNameTheirReplacement()
+    {
+        const string source = """
+            using KeycardSentry.Sentry;
+
+            public static class Calls
+            {
+                public static object Run(ISentryEventsApi events, ISentryProjectsApi projects) => new object[]
+                {
+                    events.ListProjectIssuesAsync("o", "p"),
+                    events.EnumerateProjectIssuesAsync("o", "p"),
+                    projects.SubmitUserFeedbackAsync("o", "p", new KeycardSentry.Sentry.Models.SubmitUserFeedbackRequest()),
+                    events.ListOrganizationIssuesAsync("o"),
+                };
+            }
+            """;
+        var compilation = CSharpCompilation.Create(
+            "User",
+            [CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: "/src/User.cs")],
+            GeneratorHarness.References.Add(GeneratorHarness.SentrySdk),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var obsolete = compilation.GetDiagnostics().Where(d => d.Id == "CS0618").Select(d => d.GetMessage()).ToList();
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Equal(3, obsolete.Count);
+        Assert.Contains(obsolete, m => m.Contains("ListProjectIssuesAsync", StringComparison.Ordinal) && m.Contains("Sentry marks this operation deprecated; use ISentryEventsApi.ListOrganizationIssuesAsync instead.", StringComparison.Ordinal));
+        Assert.Contains(obsolete, m => m.Contains("EnumerateProjectIssuesAsync", StringComparison.Ordinal) && m.Contains("use ISentryEventsApi.EnumerateOrganizationIssuesAsync instead.", StringComparison.Ordinal));
+        Assert.Contains(obsolete, m => m.Contains("SubmitUserFeedbackAsync", StringComparison.Ordinal) && m.EndsWith("Sentry marks this operation deprecated.'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -128,12 +202,12 @@ public sealed class ScopeAnalyzerTests
         Assert.Empty(diagnostics);
     }
 
-    private static async Task<ImmutableArray<Diagnostic>> Analyze(string source, string? granted, bool report = false, string? grantedList = null)
+    private static async Task<ImmutableArray<Diagnostic>> Analyze(string source, string? granted, bool report = false, string? grantedList = null, MetadataReference? sdk = null)
     {
         var compilation = CSharpCompilation.Create(
             "User",
             [CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, path: "/src/User.cs")],
-            GeneratorHarness.References.Add(Sdk.Value),
+            GeneratorHarness.References.Add(sdk ?? Sdk.Value),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
@@ -160,9 +234,9 @@ public sealed class ScopeAnalyzerTests
             .GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
     }
 
-    private static MetadataReference BuildSdk()
+    private static MetadataReference BuildSdk(string catalog)
     {
-        var (_, _, output, _) = GeneratorHarness.Run(TestSpecs.Files());
+        var (_, _, output, _) = GeneratorHarness.Run(TestSpecs.Files(catalog: catalog));
         using var stream = new MemoryStream();
         var emit = output.WithAssemblyName("Test.Sdk").Emit(stream);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));

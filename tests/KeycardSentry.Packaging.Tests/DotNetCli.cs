@@ -6,6 +6,9 @@ namespace KeycardSentry.Packaging.Tests;
 /// <summary>Runs the dotnet CLI as a child process and captures its output.</summary>
 internal static class DotNetCli
 {
+    /// <summary>Tests that run dotnet builds of the repository's projects take turns (they restore the same projects).</summary>
+    public const string BuildsCollection = "dotnet builds of the repository";
+
     public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, CancellationToken cancellationToken, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")

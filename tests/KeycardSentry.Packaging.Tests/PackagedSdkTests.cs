@@ -7,6 +7,7 @@ namespace KeycardSentry.Packaging.Tests;
 /// Packs the Sentry SDK and its dependencies into a local folder feed, then builds a throwaway consumer that references
 /// only KeycardSentry.Sentry: the typed clients and the KSC scope analyzer must arrive with no other setup.
 /// </summary>
+[Collection(DotNetCli.BuildsCollection)]
 public sealed class PackagedSdkTests : IAsyncLifetime
 {
     private static readonly string[] PackedProjects =
@@ -15,6 +16,24 @@ public sealed class PackagedSdkTests : IAsyncLifetime
         "runtime/KeycardSentry/KeycardSentry.csproj",
         "runtime/KeycardSentry.Sentry/KeycardSentry.Sentry.csproj",
     ];
+
+    /// <summary>A consumer's calls: one the default grant covers (org:read), one it does not (org:write).</summary>
+    internal const string ConsumerCalls = """
+            using KeycardSentry.Sentry;
+            using KeycardSentry.Sentry.Models;
+
+            namespace Consumer;
+
+            public static class Calls
+            {
+                // Needs org:read (any of org:admin, org:read, org:write): fine under Keycard's default grant.
+                public static Task<Organization> Read(ISentryOrganizationsApi api) => api.GetOrganizationAsync("acme");
+
+                // Needs org:write or org:admin: not in the default grant.
+                public static Task<OrganizationWithProjectsAndTeams> Rename(ISentryOrganizationsApi api) =>
+                    api.UpdateOrganizationAsync("acme", new UpdateOrganizationRequest { Name = "Acme" });
+            }
+            """;
 
     private readonly string _work = Path.Combine(Path.GetTempPath(), "ks-pack-" + Guid.NewGuid().ToString("N")[..12]);
     // A version no earlier run used, so the NuGet cache can never hand back a stale package.
@@ -60,22 +79,7 @@ public sealed class PackagedSdkTests : IAsyncLifetime
               </PropertyGroup>
             </Project>
             """);
-        await File.WriteAllTextAsync(Path.Combine(Consumer, "Calls.cs"), """
-            using KeycardSentry.Sentry;
-            using KeycardSentry.Sentry.Models;
-
-            namespace Consumer;
-
-            public static class Calls
-            {
-                // Needs org:read (any of org:admin, org:read, org:write): fine under Keycard's default grant.
-                public static Task<Organization> Read(ISentryOrganizationsApi api) => api.GetOrganizationAsync("acme");
-
-                // Needs org:write or org:admin: not in the default grant.
-                public static Task<Organization> Rename(ISentryOrganizationsApi api) =>
-                    api.UpdateOrganizationAsync("acme", new OrganizationUpdate());
-            }
-            """);
+        await File.WriteAllTextAsync(Path.Combine(Consumer, "Calls.cs"), ConsumerCalls);
     }
 
     public ValueTask DisposeAsync()

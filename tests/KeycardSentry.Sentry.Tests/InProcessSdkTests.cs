@@ -121,11 +121,11 @@ public sealed class InProcessSdkTests
         using var first = await app.Organizations.ListOrganizationProjectsAsync("acme", cancellationToken: Ct);
         Assert.True(first.IsSuccessStatusCode);
         Assert.Equal(2, first.Content!.Count);
-        Assert.Equal("0:2:0", SentryLinkHeader.GetNextCursor(first.Headers));
+        Assert.Equal("0:2:0", LinkHeader.GetNextCursor(first.Headers));
 
         using var last = await app.Organizations.ListOrganizationProjectsAsync("acme", cursor: "0:2:0", cancellationToken: Ct);
         Assert.Equal("mobile", Assert.Single(last.Content!).Slug);
-        Assert.Null(SentryLinkHeader.GetNextCursor(last.Headers));
+        Assert.Null(LinkHeader.GetNextCursor(last.Headers));
     }
 
     [Fact]

@@ -82,13 +82,9 @@ public sealed class ScopeCatalogTests
         var used = SpecFiles.Operations().SelectMany(o => SpecFiles.ScopesOf(o.Operation)).ToHashSet(StringComparer.Ordinal);
         Assert.All(used, s => Assert.True(catalog.ContainsKey(s), $"{s} is not in the catalog"));
 
-        // The spec exercises every scope family the project cares about, including the write and admin levels.
-        Assert.Superset(used, new HashSet<string>(StringComparer.Ordinal)
-        {
-            "org:read", "org:write", "org:admin", "org:ci", "org:integrations", "member:read", "member:invite",
-            "member:write", "member:admin", "team:read", "team:write", "team:admin", "project:read", "project:write",
-            "project:admin", "project:releases", "event:read", "event:write", "event:admin",
-        });
+        // Every scope the catalog knows is named by some operation: the 22 of Sentry's hierarchy.
+        Assert.Equal(22, catalog.Count);
+        Assert.Equal(catalog.Keys.Order(StringComparer.Ordinal), used.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -42,10 +42,10 @@ public sealed class PaginationTests
             walked.AddRange(Items(await response.Content.ReadAsStringAsync(Stand.Ct)));
             var links = LinkHeader.Parse(string.Join(", ", response.Headers.GetValues("Link")));
             Assert.Equal(["previous", "next"], links.Select(l => l.Rel));
-            Assert.Equal(page > 0, links[0].Results);
+            Assert.Equal(page > 0, links[0].HasResults);
             Assert.All(links, l => Assert.StartsWith(stand.Sentry.BaseUrl + path.TrimStart('/') + "?", l.Url, StringComparison.Ordinal));
-            Assert.All(links, l => Assert.EndsWith("cursor=" + Uri.EscapeDataString(l.Cursor), l.Url, StringComparison.Ordinal));
-            if (!links[1].Results)
+            Assert.All(links, l => Assert.EndsWith("cursor=" + Uri.EscapeDataString(l.Cursor!), l.Url, StringComparison.Ordinal));
+            if (!links[1].HasResults)
             {
                 break;
             }
@@ -72,7 +72,7 @@ public sealed class PaginationTests
         Assert.Equal(2, JsonNode.Parse(await first.Content.ReadAsStringAsync(Stand.Ct))!.AsArray().Count);
         Assert.Equal(
             [("previous", false, "0:0:1"), ("next", true, "0:2:0")],
-            LinkHeader.Parse(first.Headers.GetValues("Link").Single()).Select(l => (l.Rel, l.Results, l.Cursor)));
+            LinkHeader.Parse(first.Headers.GetValues("Link").Single()).Select(l => (l.Rel, l.HasResults, l.Cursor)));
     }
 
     [Fact]
@@ -84,12 +84,12 @@ public sealed class PaginationTests
 
         using var first = await stand.SendAsync("GET", "/api/0/organizations/acme/projects/", token);
         var links = LinkHeader.Parse(first.Headers.GetValues("Link").Single());
-        using var second = await stand.SendAsync("GET", "/api/0/organizations/acme/projects/?cursor=" + Uri.EscapeDataString(links[1].Cursor), token);
+        using var second = await stand.SendAsync("GET", "/api/0/organizations/acme/projects/?cursor=" + Uri.EscapeDataString(links[1].Cursor!), token);
 
         Assert.Equal("0:2:0", links[1].Cursor);
         Assert.Equal(["backend", "frontend"], Slugs(await first.Content.ReadAsStringAsync(Stand.Ct)));
         Assert.Equal(["mobile", "payments"], Slugs(await second.Content.ReadAsStringAsync(Stand.Ct)));
-        Assert.False(LinkHeader.Parse(second.Headers.GetValues("Link").Single())[1].Results);
+        Assert.False(LinkHeader.Parse(second.Headers.GetValues("Link").Single())[1].HasResults);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class PaginationTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("[]", await response.Content.ReadAsStringAsync(Stand.Ct));
         var links = LinkHeader.Parse(response.Headers.GetValues("Link").Single());
-        Assert.Equal([true, false], links.Select(l => l.Results));
+        Assert.Equal([true, false], links.Select(l => l.HasResults));
     }
 
     private static HttpRequestMessage Get(string url, string token) =>

@@ -17,8 +17,9 @@ namespace KeycardSentry.Generator.Analysis;
 /// </summary>
 /// <remarks>
 /// Granted = MSBuild property <c>KeycardGrantedScopes</c>, else the <c>KeycardDefaultGrant</c> of the assembly that
-/// declares the called method, else event:read project:read org:read; expanded through that assembly's
-/// <c>ScopeImplies</c> attributes; a call passes when any one of its scopes is in the expanded grant.
+/// declares the called method (its catalog's <c>defaultGrant</c>), else nothing; expanded through that assembly's
+/// <c>ScopeImplies</c> attributes; a call passes when any one of its scopes is in the expanded grant. There is no
+/// built-in default: what an API grants by default is its catalog's word alone.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ScopeAnalyzer : DiagnosticAnalyzer
@@ -26,7 +27,6 @@ public sealed class ScopeAnalyzer : DiagnosticAnalyzer
     private const string RequiresScopesName = "KeycardSentry.RequiresScopesAttribute";
     private const string ScopeImpliesName = "KeycardSentry.ScopeImpliesAttribute";
     private const string DefaultGrantName = "KeycardSentry.KeycardDefaultGrantAttribute";
-    private static readonly string[] FallbackGrant = { "event:read", "project:read", "org:read" };
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -216,7 +216,7 @@ public sealed class ScopeAnalyzer : DiagnosticAnalyzer
         }
 
         private string[] Granted(AssemblyScopes scopes) =>
-            _configured.Length > 0 ? _configured : scopes.DefaultGrant ?? FallbackGrant;
+            _configured.Length > 0 ? _configured : scopes.DefaultGrant ?? Array.Empty<string>();
 
         /// <summary>
         /// A smallest set of scopes whose expansion meets every requirement (exact search over small sizes, least

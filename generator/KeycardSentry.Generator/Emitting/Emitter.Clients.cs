@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using KeycardSentry.Generator.Model;
 using KeycardSentry.Generator.Parsing;
 
@@ -6,7 +8,7 @@ namespace KeycardSentry.Generator.Emitting;
 
 internal static partial class Emitter
 {
-    private static string EmitInterface(ApiModel model, InterfaceSpec api)
+    private static string EmitInterface(ApiModel model, InterfaceSpec api, MethodIndex methods)
     {
         var w = Start(model.Namespace);
         OpenType(w, $"{model.Prefix} API operations tagged \"{api.Tag}\" (a Refit interface; register with Add{model.Prefix}Clients or create with RestService.ForGenerated).", $"public partial interface {api.Name}");
@@ -19,61 +21,84 @@ internal static partial class Emitter
             }
 
             first = false;
-            w.Doc("summary", op.Summary);
-            var remarks = $"{op.HttpMethod.ToUpperInvariant()} {op.Path} (operationId {op.OperationId}).\n" +
-                (op.HasSecurity ? "Requires one of the scopes: " + string.Join(", ", op.Scopes) + "." : "The spec lists no scopes for this operation.") +
-                (op.IsPaginated ? $"\nPaginated: the Link header of the response carries the next cursor (see {model.Prefix}LinkHeader)." : string.Empty) +
-                (string.IsNullOrWhiteSpace(op.Description) || op.Description == op.Summary ? string.Empty : "\n\n" + op.Description);
-            w.Doc("remarks", remarks);
+            w.Doc("summary", op.Summary ?? Sentence(op.OperationId));
+            w.Doc("remarks", Remarks(model, op, methods.Helper(api, op)), raw: true);
             foreach (var parameter in op.Parameters)
             {
-                w.Doc("param", parameter.Description ?? parameter.WireName, $"name=\"{parameter.CsName.TrimStart('@')}\"");
+                w.Doc("param", parameter.Description ?? DefaultParameterDoc(parameter), $"name=\"{parameter.CsName.TrimStart('@')}\"");
             }
 
             w.Doc("param", "Cancels the request.", "name=\"cancellationToken\"");
             w.WriteLine($"[global::Refit.{op.HttpMethod}({Naming.Literal(op.Path)})]");
             if (op.HasSecurity)
             {
-                w.WriteLine($"[global::KeycardSentry.RequiresScopes({string.Join(", ", op.Scopes.Select(Naming.Literal))})]");
+                w.WriteLine(RequiresScopes(op));
             }
 
-            var returnType = op.ResponseType is null ? Task : $"{Task}<{op.ResponseType}>";
-            var parameters = op.Parameters.Select(FormatParameter).Concat(new[] { $"{CancellationToken} cancellationToken = default" });
+            EmitObsolete(w, model, op, methods, helper: false);
+            var response = op.Response is null ? null : TypeSyntax.Of(op.Response, model.ModelsNamespace);
+            var returnType = response is null ? Task : op.IsPaginated ? $"{Task}<global::Refit.ApiResponse<{response}>>" : $"{Task}<{response}>";
+            var parameters = op.Parameters.Select(p => FormatParameter(p, model.ModelsNamespace)).Concat(new[] { $"{CancellationToken} cancellationToken = default" });
             w.WriteLine($"{returnType} {op.MethodName}({string.Join(", ", parameters)});");
         }
 
         w.CloseBlock();
-
-        var paged = api.Operations.Where(o => o.IsPaginated && o.PageItemType is not null).ToList();
-        if (paged.Count > 0)
-        {
-            w.WriteLine();
-            var className = Strip(api.Name, "I") + "Pagination";
-            OpenType(w, $"Enumerates every item of the paginated operations of <see cref=\"{api.Name}\"/>, following the Link header.", $"public static class {className}", raw: true);
-            var names = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
-            foreach (var op in paged)
-            {
-                if (names.Count > 0)
-                {
-                    w.WriteLine();
-                }
-
-                EmitEnumerate(w, model, api, op, names);
-            }
-
-            w.CloseBlock();
-        }
-
+        EmitPagination(w, model, api, methods);
         w.CloseBlock();
         return w.ToString();
     }
 
-    private static string FormatParameter(ParameterSpec parameter)
+    /// <summary>What the spec says about the operation, as facts: method and path, scopes, pagination, deprecation, reference.</summary>
+    private static string Remarks(ApiModel model, OperationSpec op, string? helper)
+    {
+        var remarks = new StringBuilder();
+        remarks.Append($"<c>{op.HttpMethod.ToUpperInvariant()} {SourceWriter.Escape(op.Path)}</c> (operationId <c>{SourceWriter.Escape(op.OperationId)}</c>).");
+        remarks.Append('\n').Append(op.HasSecurity
+            ? "Requires one of the scopes " + string.Join(", ", op.Scopes.Select(s => $"<c>{SourceWriter.Escape(s)}</c>")) + " (any one suffices, after the catalog's implications)."
+            : "The spec lists no scopes for this operation.");
+        if (op.IsPaginated)
+        {
+            remarks.Append('\n').Append("Paginated: the response's <c>Link</c> header carries the next cursor (<see cref=\"global::KeycardSentry.LinkHeader\"/>)")
+                .Append(helper is null ? "." : $"; <c>{helper}</c> walks every page.");
+        }
+
+        if (op.Deprecation is not null)
+        {
+            remarks.Append('\n').Append($"Deprecated by {SourceWriter.Escape(model.Prefix)}.");
+        }
+
+        if (op.DocumentationUrl is { } url)
+        {
+            remarks.Append('\n').Append($"API reference: <see href=\"{SourceWriter.Escape(url)}\"/>");
+        }
+
+        if (op.Description is { } description && description != op.Summary)
+        {
+            remarks.Append("\n\n").Append(SourceWriter.Escape(description.Trim()));
+        }
+
+        return remarks.ToString();
+    }
+
+    /// <summary><c>[Obsolete]</c> for an operation the spec marks deprecated, naming its replacement when the spec does.</summary>
+    private static void EmitObsolete(SourceWriter w, ApiModel model, OperationSpec op, MethodIndex methods, bool helper)
+    {
+        if (op.Deprecation is null)
+        {
+            return;
+        }
+
+        var replacement = methods.Reference(op.Deprecation.ReplacedBy, helper);
+        var message = $"{model.Prefix} marks this operation deprecated" + (replacement is null ? "." : $"; use {replacement} instead.");
+        w.WriteLine($"[global::System.Obsolete({Naming.Literal(message)})]");
+    }
+
+    private static string FormatParameter(ParameterSpec parameter, string modelsNamespace)
     {
         var attributes = parameter.Kind switch
         {
             ParameterKind.Body or ParameterKind.MultipartBody => "[global::Refit.Body] ",
-            ParameterKind.Query when parameter.IsArray => "[global::Refit.Query(global::Refit.CollectionFormat.Multi)] ",
+            ParameterKind.Query when parameter.Type.Kind == TypeKind.Sequence => "[global::Refit.Query(global::Refit.CollectionFormat.Multi)] ",
             ParameterKind.Query => "[global::Refit.Query] ",
             _ => string.Empty,
         };
@@ -82,68 +107,28 @@ internal static partial class Emitter
             attributes += $"[global::Refit.AliasAs({Naming.Literal(parameter.WireName)})] ";
         }
 
-        return attributes + parameter.Type + " " + parameter.CsName + (parameter.Required ? string.Empty : " = null");
+        return attributes + FormatPlainParameter(parameter, modelsNamespace);
     }
 
-    private static void EmitEnumerate(SourceWriter w, ApiModel model, InterfaceSpec api, OperationSpec op, System.Collections.Generic.HashSet<string> names)
+    private static string FormatPlainParameter(ParameterSpec parameter, string modelsNamespace) =>
+        parameter.Required
+            ? TypeSyntax.Of(parameter.Type, modelsNamespace) + " " + parameter.CsName
+            : TypeSyntax.Of(parameter.Type.AsNullable(), modelsNamespace) + " " + parameter.CsName + " = null";
+
+    private static string DefaultParameterDoc(ParameterSpec parameter) => parameter.Kind switch
     {
-        var baseName = Strip(op.MethodName.Substring(0, op.MethodName.Length - "Async".Length), "List");
-        foreach (var article in new[] { "A", "An", "The" })
-        {
-            if (baseName.Length > article.Length && baseName.StartsWith(article, System.StringComparison.Ordinal) && char.IsUpper(baseName[article.Length]))
-            {
-                baseName = baseName.Substring(article.Length);
-                break;
-            }
-        }
+        ParameterKind.Path => $"The {parameter.WireName} path parameter.",
+        ParameterKind.Query => $"The {parameter.WireName} query parameter.",
+        _ => "The request body.",
+    };
 
-        var name = Naming.Unique("Enumerate" + (baseName.Length == 0 ? "All" : baseName), names) + "Async";
-        var cursor = op.Parameters.First(p => p.Kind == ParameterKind.Query && p.WireName == "cursor");
-        var parameters = op.Parameters.Where(p => p != cursor).ToList();
-        w.Doc("summary", $"Every item of <see cref=\"{api.Name}.{op.MethodName}\"/>, page after page: follows the Link header's rel=\"next\" cursor while it says results=\"true\".", raw: true);
-        w.Doc("remarks", "Throws Refit's ApiException when a page is not successful. Cancelling the token (or WithCancellation) stops between and during pages.");
-        w.Doc("param", "The client.", "name=\"api\"");
-        foreach (var parameter in parameters)
-        {
-            w.Doc("param", parameter.Description ?? parameter.WireName, $"name=\"{parameter.CsName.TrimStart('@')}\"");
-        }
+    private static readonly System.Text.RegularExpressions.Regex Word = new("[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-        w.Doc("param", "Cancels the enumeration.", "name=\"cancellationToken\"");
-        var signature = new[] { $"this {api.Name} api" }
-            .Concat(parameters.Select(FormatPlainParameter))
-            .Concat(new[] { $"[global::System.Runtime.CompilerServices.EnumeratorCancellation] {CancellationToken} cancellationToken = default" });
-        if (op.HasSecurity)
-        {
-            w.WriteLine($"[global::KeycardSentry.RequiresScopes({string.Join(", ", op.Scopes.Select(Naming.Literal))})]");
-        }
-
-        w.OpenBlock($"public static async global::System.Collections.Generic.IAsyncEnumerable<{op.PageItemType}> {name}({string.Join(", ", signature)})");
-        w.ThrowIfNull("api");
-        w.WriteLine();
-        w.WriteLine("string? cursor = null;");
-        w.OpenBlock("while (true)");
-        w.WriteLine("cancellationToken.ThrowIfCancellationRequested();");
-        var arguments = parameters.Select(p => $"{p.CsName}: {p.CsName}")
-            .Concat(new[] { $"{cursor.CsName}: cursor", "cancellationToken: cancellationToken" });
-        w.WriteLine($"using var response = await api.{op.MethodName}({string.Join(", ", arguments)}).ConfigureAwait(false);");
-        w.WriteLine("await response.EnsureSuccessStatusCodeAsync().ConfigureAwait(false);");
-        w.OpenBlock("if (response.Content is { } items)");
-        w.OpenBlock("foreach (var item in items)");
-        w.WriteLine("cancellationToken.ThrowIfCancellationRequested();");
-        w.WriteLine("yield return item;");
-        w.CloseBlock();
-        w.CloseBlock();
-        w.WriteLine();
-        w.WriteLine($"var next = global::{model.Namespace}.{model.Prefix}LinkHeader.GetNextCursor(response.Headers);");
-        w.OpenBlock("if (next is null || next == cursor)");
-        w.WriteLine("yield break;");
-        w.CloseBlock();
-        w.WriteLine();
-        w.WriteLine("cursor = next;");
-        w.CloseBlock();
-        w.CloseBlock();
+    /// <summary>"listOrganizationScimV2Groups" → "List organization scim v2 groups."; acronyms (all capitals) stay.</summary>
+    private static string Sentence(string operationId)
+    {
+        var words = Word.Matches(Naming.Pascal(operationId)).Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value).ToList();
+        var text = string.Join(" ", words.Select((word, i) => i == 0 || (word.Length > 1 && word.All(char.IsUpper)) ? word : word.ToLowerInvariant()));
+        return text + ".";
     }
-
-    private static string FormatPlainParameter(ParameterSpec parameter) =>
-        parameter.Type + " " + parameter.CsName + (parameter.Required ? string.Empty : " = null");
 }

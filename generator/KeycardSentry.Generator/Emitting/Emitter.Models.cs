@@ -7,7 +7,7 @@ internal static partial class Emitter
 {
     private static string EmitModels(ApiModel model)
     {
-        var w = Start(model.Namespace + ".Models");
+        var w = Start(model.ModelsNamespace);
         var first = true;
         foreach (var type in model.Models)
         {
@@ -22,7 +22,7 @@ internal static partial class Emitter
             {
                 w.Doc("summary", PropertySummary(property));
                 w.WriteLine($"[global::System.Text.Json.Serialization.JsonPropertyName({Naming.Literal(property.JsonName)})]");
-                w.WriteLine($"public {property.Type} {property.CsName} {{ get; set; }}");
+                w.WriteLine($"public {TypeSyntax.Of(property.Type, model.ModelsNamespace)} {property.CsName} {{ get; set; }}");
                 w.WriteLine();
             }
 

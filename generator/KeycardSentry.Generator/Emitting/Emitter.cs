@@ -18,10 +18,11 @@ internal static partial class Emitter
     public static IEnumerable<(string HintName, string Text)> Emit(ApiModel model, CancellationToken cancellationToken)
     {
         var prefix = model.Namespace + "." + model.Prefix;
+        var methods = new MethodIndex(model);
         foreach (var api in model.Interfaces)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return ($"{model.Namespace}.{api.Name}.g.cs", EmitInterface(model, api));
+            yield return ($"{model.Namespace}.{api.Name}.g.cs", EmitInterface(model, api, methods));
         }
 
         yield return ($"{prefix}Models.g.cs", EmitModels(model));
@@ -29,7 +30,6 @@ internal static partial class Emitter
         yield return ($"{prefix}ScopeAttributes.g.cs", EmitAssemblyAttributes(model));
         yield return ($"{prefix}Operations.g.cs", EmitOperations(model));
         yield return ($"{prefix}ApiScopeCatalog.g.cs", EmitCatalog(model));
-        yield return ($"{prefix}LinkHeader.g.cs", EmitLinkHeader(model));
         yield return ($"{prefix}ClientsServiceCollectionExtensions.g.cs", EmitServiceCollectionExtensions(model));
     }
 
@@ -83,6 +83,9 @@ internal static partial class Emitter
             ? "global::System.Array.Empty<string>()"
             : "new string[] { " + string.Join(", ", list.Select(Naming.Literal)) + " }";
     }
+
+    private static string RequiresScopes(OperationSpec op) =>
+        $"[global::KeycardSentry.RequiresScopes({string.Join(", ", op.Scopes.Select(Naming.Literal))})]";
 
     private static string Strip(string name, string prefix) =>
         name.StartsWith(prefix, System.StringComparison.Ordinal) ? name.Substring(prefix.Length) : name;

@@ -1,3 +1,8 @@
+using System;
+using System.Linq;
+using KeycardSentry.Generator.Parsing;
+using Microsoft.CodeAnalysis.Diagnostics;
+
 namespace KeycardSentry.Generator.Model;
 
 /// <summary>An AdditionalFiles item the generator cares about: a spec (with its settings) or a scope catalog.</summary>
@@ -7,7 +12,46 @@ namespace KeycardSentry.Generator.Model;
 /// <param name="Namespace">Namespace of the generated code (specs only).</param>
 /// <param name="ClientPrefix">Prefix of generated type names (specs only).</param>
 /// <param name="CatalogPath">Full path of the spec's scope catalog (specs only; may be null).</param>
-internal sealed record InputFile(string Path, string? Text, bool IsSpec, string Namespace, string ClientPrefix, string? CatalogPath);
+internal sealed record InputFile(string Path, string? Text, bool IsSpec, string Namespace, string ClientPrefix, string? CatalogPath)
+{
+    /// <summary>Applies the defaults to an item's settings; <paramref name="rootNamespace"/> is the project's RootNamespace.</summary>
+    public static InputFile From(InputText input, string? rootNamespace)
+    {
+        var settings = input.Settings;
+        return settings.IsSpec
+            ? new InputFile(input.Path, input.Text, true, SpecDefaults.Namespace(settings.Namespace, rootNamespace), SpecDefaults.ClientPrefix(settings.ClientPrefix), settings.CatalogPath)
+            : new InputFile(input.Path, input.Text, false, string.Empty, string.Empty, null);
+    }
+}
+
+/// <summary>
+/// The defaults of a <c>KeycardApiSpec</c> item's settings, in one place (the MSBuild targets pass the metadata through
+/// unchanged, empty when unset).
+/// </summary>
+internal static class SpecDefaults
+{
+    /// <summary>The <c>ClientPrefix</c> when none is set.</summary>
+    public const string Prefix = "Api";
+
+    /// <summary>The namespace when neither <c>Namespace</c> nor the project's RootNamespace is set.</summary>
+    public const string FallbackNamespace = "KeycardApi";
+
+    /// <summary><c>Namespace</c> as set, else <c>$(RootNamespace).Api</c>, else <c>KeycardApi</c>; always a legal C# namespace.</summary>
+    public static string Namespace(string? configured, string? rootNamespace) =>
+        Sanitise(configured ?? (rootNamespace is null ? FallbackNamespace : rootNamespace + "." + Prefix));
+
+    /// <summary><c>ClientPrefix</c> as set (made a legal identifier part), else <see cref="Prefix"/>.</summary>
+    public static string ClientPrefix(string? configured) => Naming.Pascal(configured ?? Prefix);
+
+    private static string Sanitise(string value) =>
+        string.Join(".", value.Split(new[] { '.' }, StringSplitOptions.RemoveEmptyEntries).Select(part =>
+        {
+            var trimmed = part.Trim();
+            return trimmed.Length > 0 && (char.IsLetter(trimmed[0]) || trimmed[0] == '_') && trimmed.All(c => char.IsLetterOrDigit(c) || c == '_')
+                ? Naming.EscapeKeyword(trimmed)
+                : Naming.Pascal(trimmed);
+        }));
+}
 
 /// <summary>A spec together with the text of the catalog it names.</summary>
 internal sealed record SpecWithCatalog(InputFile Spec, InputFile? Catalog);
@@ -22,7 +66,7 @@ internal sealed record InputSettings(bool IsSpec, string? Namespace, string? Cli
     private const string Metadata = "build_metadata.AdditionalFiles.";
 
     /// <summary>The item's settings, or null when it is neither a spec nor a catalog.</summary>
-    public static InputSettings? Read(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
+    public static InputSettings? Read(AnalyzerConfigOptions options)
     {
         if (IsTrue(options, "KeycardApiSpec"))
         {
@@ -32,10 +76,10 @@ internal sealed record InputSettings(bool IsSpec, string? Namespace, string? Cli
         return IsTrue(options, "KeycardScopeCatalogFile") ? new InputSettings(false, null, null, null) : null;
     }
 
-    private static bool IsTrue(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string name) =>
-        string.Equals(Value(options, name), "true", System.StringComparison.OrdinalIgnoreCase);
+    private static bool IsTrue(AnalyzerConfigOptions options, string name) =>
+        string.Equals(Value(options, name), "true", StringComparison.OrdinalIgnoreCase);
 
-    private static string? Value(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string name) =>
+    private static string? Value(AnalyzerConfigOptions options, string name) =>
         options.TryGetValue(Metadata + name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 }
 

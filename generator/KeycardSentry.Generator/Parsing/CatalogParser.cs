@@ -152,22 +152,10 @@ internal static class CatalogParser
         }
         catch (JsonException ex)
         {
-            var index = ex.LineNumber is long line ? LineStart(text, line) + (int)(ex.BytePositionInLine ?? 0) : 0;
+            var index = SpecLocator.IndexOf(text, ex);
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableSpec, locator.At(index, 0), $"Scope catalog '{path}' is not valid JSON: {ex.Message}"));
             return null;
         }
-    }
-
-    private static int LineStart(string text, long line)
-    {
-        var index = 0;
-        for (long l = 0; l < line && index >= 0; l++)
-        {
-            index = text.IndexOf('\n', index);
-            index = index < 0 ? text.Length : index + 1;
-        }
-
-        return Math.Min(index, text.Length);
     }
 
     private static JsonElement? Member(JsonElement element, string name) =>

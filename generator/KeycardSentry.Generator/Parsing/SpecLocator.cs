@@ -92,5 +92,23 @@ internal sealed class SpecLocator
         return new SpecLocation(_path, span, _source.Lines.GetLinePositionSpan(span));
     }
 
+    /// <summary>The text index a <see cref="System.Text.Json.JsonException"/> points at (its line and byte in line), or 0.</summary>
+    public static int IndexOf(string text, System.Text.Json.JsonException error)
+    {
+        if (error.LineNumber is not long line)
+        {
+            return 0;
+        }
+
+        var index = 0;
+        for (long l = 0; l < line && index < text.Length; l++)
+        {
+            index = text.IndexOf('\n', index);
+            index = index < 0 ? text.Length : index + 1;
+        }
+
+        return Math.Min(text.Length, index + (int)(error.BytePositionInLine ?? 0));
+    }
+
     private static string JsonEscape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"");
 }
