@@ -3,6 +3,7 @@ using System.Diagnostics;
 using KeycardSentry.Internal;
 using KeycardSentry.Orleans.Tests.Infrastructure;
 using KeycardSentry.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -82,6 +83,7 @@ public sealed class GrainForgeryTests
         Assert.Empty(other);
         Assert.Equal(3000, refused);
         Assert.Equal(20 + quiet.Calls + loud.Calls, cluster.GrainCalls.GetToken); // the victim's own calls, and nothing else
+        Assert.Equal(20 + quiet.Calls + loud.Calls + 1000, cluster.GrainCalls.GatewayGetToken); // the 200 KB ones never left the client
         Assert.Single(zone.Requests);
         Assert.InRange(warnings, 1, 3); // the clock stands still: one line, the rest counted in it
     }
@@ -116,6 +118,30 @@ public sealed class GrainForgeryTests
         Assert.Empty(zone.Requests);
         Assert.Equal(0, cluster.GrainCalls.GetToken);
         Assert.Equal(0, activations);
+    }
+
+    [Fact]
+    public async Task AClientThatKnowsTheZone_RefusesForgeriesItself_NeitherGatewayNorUserGrainIsCalled()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
+        var keycardSection = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ZoneUrl"] = zone.Issuer, ["SubjectAudience"] = zone.SubjectAudience })
+            .Build();
+        await using var cluster = await TokenCluster.StartAsync(
+            zone, silos: 1, time: time, clientTime: time, keycard: o => o.SubjectTokens = null, configureClient: c => c.Services.AddKeycardOrleansTokenCache(keycardSection));
+        var provider = (OrleansKeycardTokenProvider)cluster.ClientProvider;
+        Assert.True(provider.ValidatesLocally);
+        await provider.GetTokenAsync(KeycardWiring.Request(zone.MintSubjectToken("victim")), Ct);
+
+        foreach (var forgery in SubjectTokenForgeries.Generate(zone, "victim", Seed, 200))
+        {
+            await Assert.ThrowsAsync<KeycardSubjectException>(() => provider.GetTokenAsync(KeycardWiring.Request(forgery.Token), Ct).AsTask());
+        }
+
+        Assert.Equal(1, cluster.GrainCalls.GetToken); // the victim's call, straight to the user's grain
+        Assert.Equal(0, cluster.GrainCalls.GatewayGetToken);
+        Assert.Single(zone.Requests);
     }
 
     [Fact]
