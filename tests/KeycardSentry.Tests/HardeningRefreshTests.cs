@@ -1,6 +1,7 @@
 using KeycardSentry.Internal;
 using KeycardSentry.Testing;
 using KeycardSentry.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -85,6 +86,42 @@ public sealed class HardeningRefreshTests
             $"expires_in {lifetime}: 121 calls in 10 minutes, {zone.Requests.Count} token requests, {zone.TotalExchanges} exchanges, {served.Count} tokens served");
         Assert.Equal(expectedRequests, zone.Requests.Count);
         Assert.True(lifetime < 0 || zone.TotalExchanges <= served.Count, "every exchanged token was served: none was fetched for nobody");
+    }
+
+    [Fact]
+    public async Task A_refresh_that_keeps_failing_backs_off_exponentially_while_the_valid_token_is_served()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var zone = await LocalKeycardZone.StartAsync(Zone(time, 600));
+        await using var app = await TestApp.StartAsync(zone, time: time, services: SteppedExchangeClient.Install);
+        var stepped = app.Services.GetRequiredService<SteppedExchangeClient>();
+        var request = new KeycardTokenRequest(zone.MintSubjectToken("alice", TimeSpan.FromHours(2)), Resource);
+        var first = await app.Tokens.GetTokenAsync(request, Ct);
+
+        // Served until 9 min, refreshed from 7 min. From then on the zone answers 503 to everything; a call every second
+        // until 8:59 keeps getting the valid token. Each failed refresh is handed to the cache at the second it was
+        // started, before the clock moves on; the next attempt waits 1, 2, 4 ... s.
+        zone.FaultHook = _ => FaultResponse.Html(503);
+        stepped.Holding = true;
+        time.Advance(TimeSpan.FromMinutes(7));
+        var attemptedAt = new List<int>();
+        for (var second = 0; second < 120; second++)
+        {
+            Assert.Equal(first.Fingerprint, (await app.Tokens.GetTokenAsync(request, Ct)).Fingerprint);
+            if (second is 0 or 1 or 3 or 7 or 15 or 31 or 63)
+            {
+                var step = await stepped.NextAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(30), Ct);
+                Assert.True(step.Failed);
+                step.Release();
+                attemptedAt.Add(second);
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"120 calls while every refresh failed: attempts at +{string.Join(", +", attemptedAt)} s");
+        Assert.Equal(0, stepped.Waiting); // no attempt at any other second
+        Assert.Equal(1 + 7, zone.Requests.Count);
     }
 
     [Theory]
