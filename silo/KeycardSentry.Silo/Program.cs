@@ -1,8 +1,10 @@
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using KeycardSentry;
 using KeycardSentry.Orleans;
 using KeycardSentry.Orleans.Internal;
 using KeycardSentry.Silo;
+using KeycardSentry.Silo.Demo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,6 +14,31 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
+
+// `demo`: the whole flow offline on 127.0.0.1, nothing configured (Demo/DemoCommand.cs); Ctrl+C or SIGTERM cancels it.
+if (args is [DemoCommand.Name, ..])
+{
+    using var cancel = new CancellationTokenSource();
+    ConsoleCancelEventHandler onCtrlC = (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    Console.CancelKeyPress += onCtrlC;
+    using var onSigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        cancel.Cancel();
+    });
+    try
+    {
+        return await DemoCommand.RunAsync(Console.Out, cancel.Token);
+    }
+    finally
+    {
+        Console.CancelKeyPress -= onCtrlC;
+    }
+}
 
 // Content root = the app's folder, so its appsettings.json is found whatever the working directory (dotnet run --project).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

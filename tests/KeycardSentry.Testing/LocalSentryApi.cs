@@ -350,11 +350,11 @@ public sealed class LocalSentryApi : IAsyncDisposable
         string root;
         try
         {
-            root = SharedFiles.RepositoryRoot;
+            root = RepositoryFiles.Root;
         }
-        catch (TypeInitializationException ex)
+        catch (InvalidOperationException ex)
         {
-            throw new InvalidOperationException($"The Sentry stand-in looks for {relative} in the repository, but {ex.InnerException?.Message} Set LocalSentryApiOptions.{option}.", ex);
+            throw new InvalidOperationException($"The Sentry stand-in looks for {relative} in the repository, but {ex.Message} Set LocalSentryApiOptions.{option}.", ex);
         }
 
         return Path.Combine(root, relative);

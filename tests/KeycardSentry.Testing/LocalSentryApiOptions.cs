@@ -14,7 +14,7 @@ public sealed class LocalSentryApiOptions
 
     /// <summary>
     /// The OpenAPI 3.x document whose operations the stand-in serves (JSON). Default: the repository's
-    /// <c>specs/sentry.openapi.json</c>, found through <see cref="SharedFiles.RepositoryRoot"/>. Sentry's published
+    /// <c>specs/sentry.openapi.json</c>, found through <see cref="RepositoryFiles.Root"/>. Sentry's published
     /// document (<c>../shared/sentry/openapi.json</c>) works too.
     /// </summary>
     public string? SpecPath { get; set; }

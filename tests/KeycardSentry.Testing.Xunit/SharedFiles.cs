@@ -13,7 +13,7 @@ public static class SharedFiles
     public const string RequireVariable = "KEYCARDSENTRY_REQUIRE_SHARED";
 
     /// <summary>The repository root (the folder holding <c>KeycardSentry.sln</c>), found from the test's output folder.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryFiles.Root;
 
     /// <summary>Returns the full path of <c>../shared/{relativePath}</c>, or skips (fails under CI) when it is missing.</summary>
     public static string Require(string relativePath)
@@ -24,26 +24,21 @@ public static class SharedFiles
             return path;
         }
 
-        var message = $"This test needs the shared reference file '../shared/{relativePath}' beside the repository (looked for {path}).";
-        if (Environment.GetEnvironmentVariable(RequireVariable) is "1" or "true")
+        SkipOrFail(RequireVariable, $"This test needs the shared reference file '../shared/{relativePath}' beside the repository (looked for {path}).");
+        return path; // unreachable: SkipOrFail throws
+    }
+
+    /// <summary>
+    /// Skips the test with <paramref name="message"/>, or fails it when <paramref name="requireVariable"/> is set to
+    /// <c>1</c> or <c>true</c> (as CI does: there a missing prerequisite is a failure). Always throws.
+    /// </summary>
+    public static void SkipOrFail(string requireVariable, string message)
+    {
+        if (Environment.GetEnvironmentVariable(requireVariable) is "1" or "true")
         {
-            throw new InvalidOperationException(message + $" {RequireVariable} is set, so a missing file is a failure.");
+            throw new InvalidOperationException(message + $" {requireVariable} is set, so this is a failure.");
         }
 
         Assert.Skip(message);
-        return path; // unreachable: Assert.Skip throws
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "KeycardSentry.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"KeycardSentry.sln not found above {AppContext.BaseDirectory}.");
     }
 }
