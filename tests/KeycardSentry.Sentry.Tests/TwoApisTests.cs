@@ -19,7 +19,7 @@ public sealed class TwoApisTests
     {
         await using var zone = await LocalKeycardZone.StartAsync();
         await using var sentry = await LocalSentryApi.StartAsync(zone);
-        var repository = SharedFiles.RepositoryRoot;
+        var repository = RepositoryFiles.Root;
         await using var widgets = await LocalSentryApi.StartAsync(zone, new LocalSentryApiOptions
         {
             SpecPath = Path.Combine(repository, "tests/KeycardSentry.Generator.Tests/TestSpecs/widgets.openapi.json"),
