@@ -184,6 +184,24 @@ public sealed class GrainHardeningTests
     }
 
     [Fact]
+    public async Task KeycardsInvalidClient_TellsTheClientApp_ThatTheCredentialsLiveInTheSilos()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { TimeProvider = time });
+        await using var cluster = await TokenCluster.StartAsync(zone, silos: 1, time: time, clientTime: time);
+        zone.EnqueueFault(FaultResponse.OAuthError("invalid_client", "Client authentication failed."));
+
+        var ex = await Assert.ThrowsAsync<KeycardExchangeException>(
+            () => cluster.ClientProvider.GetTokenAsync(KeycardWiring.Request(zone.MintSubjectToken("alice")), Ct).AsTask());
+
+        Assert.Equal("invalid_client", ex.Error);
+        Assert.False(ex.IsRetryable);
+        Assert.Contains("holds no Keycard credentials", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("configuration of the silos", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(zone.ClientSecret, ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnOpaqueBoundToken_IsServedAtMostSubjectValidationCacheDuration_ThenTheRevokedSubjectIsRefused()
     {
         var time = new FakeTimeProvider(Start);
