@@ -13,7 +13,8 @@ public static class KeycardApiServiceCollectionExtensions
     /// <summary>
     /// Registers one API called through Keycard, with <see cref="KeycardApiOptions"/> named <paramref name="name"/> bound
     /// from the configuration section of that name (e.g. <c>WidgetsApi:BaseUrl</c>, <c>WidgetsApi:Resource</c>,
-    /// <c>WidgetsApi:Scopes</c>) and then <paramref name="configure"/>; validated at start.
+    /// <c>WidgetsApi:Scopes</c>) and then <paramref name="configure"/>; validated at start. The resource defaults to the
+    /// catalog's (<see cref="IApiScopeCatalog.Resource"/>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="name">The API's name: its options name and configuration section.</param>
@@ -49,6 +50,9 @@ public static class KeycardApiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(profile);
 
         var options = services.AddOptions<TOptions>(name).ValidateOnStart();
+
+        // The catalog knows the API's Keycard resource; configuration or code may name another.
+        options.Configure(o => o.Resource ??= catalog.Resource);
         options.Configure<IServiceProvider>((o, sp) => Bind(o, sp.GetService<IConfiguration>()?.GetSection(name)));
         if (configure is not null)
         {

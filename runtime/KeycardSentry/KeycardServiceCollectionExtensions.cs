@@ -68,9 +68,10 @@ public static class KeycardServiceCollectionExtensions
         // IHttpClientFactory's loggers put raw request headers (bearer token, Basic credentials) in their structured state.
         services.AddHttpClient(KeycardMetadataProvider.HttpClientName)
             .UseHeaderFreeLogging()
-            .ConfigureHttpClient((sp, client) =>
+            .ConfigureHttpClient(client =>
             {
-                client.Timeout = sp.GetRequiredService<IOptions<KeycardOptions>>().Value.ExchangeTimeout;
+                // The time-out is the provider's, on the injected clock (Keycard:ExchangeTimeout).
+                client.Timeout = Timeout.InfiniteTimeSpan;
                 client.MaxResponseContentBufferSize = 1024 * 1024;
             });
         services.TryAddSingleton<KeycardMetadataProvider>();

@@ -68,6 +68,9 @@ public sealed class SiloTlsProcessTests
             ["Cluster__Tls__CertificatePath"] = siloPath,
             ["Cluster__Tls__CertificatePassword"] = Password,
             ["Cluster__Tls__TrustedThumbprints"] = $"{siloThumbprint},{clientThumbprint}",
+
+            // A loaded CI machine can take longer than the 10 s default for a first handshake in a fresh process.
+            ["Cluster__Tls__HandshakeTimeout"] = "00:01:00",
             ["Keycard__ZoneUrl"] = zone.ZoneUrl.ToString(),
             ["Keycard__ClientId"] = zone.ClientId,
             ["Keycard__ClientSecret"] = zone.ClientSecret,
@@ -90,6 +93,7 @@ public sealed class SiloTlsProcessTests
             ["Cluster__Tls__CertificatePath"] = clientPath,
             ["Cluster__Tls__CertificatePassword"] = Password,
             ["Cluster__Tls__TrustedThumbprints"] = siloThumbprint,
+            ["Cluster__Tls__HandshakeTimeout"] = "00:01:00",
         }))
         {
             string summary;

@@ -33,6 +33,8 @@ public sealed class PublicApiTests
                 "System.Runtime.Versioning.TargetFrameworkAttribute",
                 "System.Reflection.AssemblyMetadataAttribute",
                 "System.Runtime.CompilerServices.InternalsVisibleToAttribute",
+                "System.Runtime.CompilerServices.AsyncIteratorStateMachineAttribute",
+                "System.Runtime.CompilerServices.AsyncStateMachineAttribute",
                 "Orleans.ApplicationPartAttribute",
                 "Orleans.Serialization.Configuration.TypeManifestProviderAttribute",
             ],

@@ -32,6 +32,7 @@ public static class SharedFiles
     /// Skips the test with <paramref name="message"/>, or fails it when <paramref name="requireVariable"/> is set to
     /// <c>1</c> or <c>true</c> (as CI does: there a missing prerequisite is a failure). Always throws.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     public static void SkipOrFail(string requireVariable, string message)
     {
         if (Environment.GetEnvironmentVariable(requireVariable) is "1" or "true")
@@ -39,6 +40,9 @@ public static class SharedFiles
             throw new InvalidOperationException(message + $" {requireVariable} is set, so this is a failure.");
         }
 
+        // The reason also goes out as a diagnostic message, which `dotnet test` prints (tests/xunit.runner.json turns
+        // diagnostic messages on); a plain skip shows only the test's name there.
+        TestContext.Current.SendDiagnosticMessage("SKIPPED " + TestContext.Current.Test?.TestDisplayName + ": " + message);
         Assert.Skip(message);
     }
 }

@@ -44,6 +44,7 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     private readonly ConcurrentDictionary<string, IssuedToken> _accessTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IssuedToken> _refreshTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _opaqueSubjects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _revokedOpaqueSubjects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _grants;
     private readonly ConcurrentDictionary<string, int> _exchangesByUser = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FaultResponse> _faults = new();
@@ -145,6 +146,13 @@ public sealed class LocalKeycardZone : IAsyncDisposable
     public string MintSubjectTokenForAudience(string user, string? audience, TimeSpan? lifetime = null) =>
         Mint(user, lifetime ?? _options.SubjectTokenLifetime, Volatile.Read(ref _signingKey), audience);
 
+    /// <summary>
+    /// Mints a subject token like <see cref="MintSubjectToken"/>, signed with the zone's own key, but with another
+    /// <c>iss</c> (e.g. the issuer with a trailing slash): an app must accept exactly the issuer the metadata names.
+    /// </summary>
+    public string MintSubjectTokenForIssuer(string user, string issuer, TimeSpan? lifetime = null) =>
+        Mint(user, lifetime ?? _options.SubjectTokenLifetime, Volatile.Read(ref _signingKey), _options.SubjectAudience, issuer);
+
     /// <summary>The <c>aud</c> of the subject tokens the zone mints (<see cref="LocalKeycardZoneOptions.SubjectAudience"/>).</summary>
     public string SubjectAudience => _options.SubjectAudience;
 
@@ -175,6 +183,21 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         var token = "kc_opaque_" + RandomNumberGenerator.GetHexString(40, lowercase: true);
         _opaqueSubjects[token] = user;
         return token;
+    }
+
+    /// <summary>
+    /// Revokes an opaque subject token <see cref="MintOpaqueSubjectToken"/> created: from now on an exchange of it is
+    /// answered <c>invalid_grant</c> (the user must sign in again). False when the zone did not issue it.
+    /// </summary>
+    public bool RevokeOpaqueSubjectToken(string token)
+    {
+        if (token is null || !_opaqueSubjects.TryRemove(token, out var user))
+        {
+            return false;
+        }
+
+        _revokedOpaqueSubjects[token] = user;
+        return true;
     }
 
     /// <summary>
@@ -309,13 +332,16 @@ public sealed class LocalKeycardZone : IAsyncDisposable
 
     private string Mint(string user, TimeSpan lifetime, RsaSecurityKey key) => Mint(user, lifetime, key, _options.SubjectAudience);
 
-    private string Mint(string user, TimeSpan lifetime, RsaSecurityKey key, string? audience)
+    /// <summary>The key new subject tokens are signed with (for <see cref="SubjectTokenForgeries"/>, which signs with it under other claims).</summary>
+    internal RsaSecurityKey SigningKey => Volatile.Read(ref _signingKey);
+
+    internal string Mint(string user, TimeSpan lifetime, RsaSecurityKey key, string? audience, string? issuer = null, DateTimeOffset? issuedAt = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
-        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var now = (issuedAt ?? _options.TimeProvider.GetUtcNow()).UtcDateTime;
         return _jwtHandler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = Issuer,
+            Issuer = issuer ?? Issuer,
             Audience = audience,
             Subject = new ClaimsIdentity([new Claim("sub", user), new Claim("jti", Guid.NewGuid().ToString("N"))]),
             IssuedAt = now,
@@ -489,6 +515,11 @@ public sealed class LocalKeycardZone : IAsyncDisposable
         }
 
         string user;
+        if (_revokedOpaqueSubjects.ContainsKey(subjectToken))
+        {
+            return Error("invalid_grant", "The subject token was revoked.");
+        }
+
         if (_opaqueSubjects.TryGetValue(subjectToken, out var opaqueUser))
         {
             user = opaqueUser;

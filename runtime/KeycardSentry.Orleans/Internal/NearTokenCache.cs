@@ -42,7 +42,7 @@ internal enum NearCacheLookup
 /// </remarks>
 internal sealed class NearTokenCache
 {
-    private const int Stripes = 256;
+    internal const int Stripes = 256;
 
     private readonly BoundedCache<NearCacheKey, Entry> _entries;
     private readonly long[] _generations = new long[Stripes];
@@ -145,7 +145,7 @@ internal sealed class NearTokenCache
         _entries.Clear();
     }
 
-    private static int Stripe(in NearCacheKey key) => (int)((uint)key.GetHashCode() % Stripes);
+    internal static int Stripe(in NearCacheKey key) => (int)((uint)key.GetHashCode() % Stripes);
 
     /// <summary>One kept grant. Holds the subject token's hash, never the subject token.</summary>
     /// <remarks><c>Added</c> is an insertion sequence number (not a clock reading), so "oldest" is exact.</remarks>

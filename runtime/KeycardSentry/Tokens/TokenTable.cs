@@ -342,12 +342,15 @@ internal sealed class TokenTable
 /// <param name="RefreshAt">From this instant a call starts a refresh in the background; <see cref="DateTimeOffset.MaxValue"/> for none.</param>
 internal sealed record TokenEntry(KeycardToken Token, string? RefreshToken, DateTimeOffset ReceivedAt, DateTimeOffset ServableUntil, DateTimeOffset RefreshAt)
 {
-    /// <summary>How long a copy (the Orleans near cache) may serve this entry without asking the owner: until the refresh point, else briefly.</summary>
+    /// <summary>
+    /// How long a copy (the Orleans near cache) may serve this entry without asking the owner: until the refresh point,
+    /// else briefly; never past <see cref="ServableUntil"/> (a token without refresh ahead has no refresh point).
+    /// </summary>
     public DateTimeOffset CopyServableUntil(DateTimeOffset now)
     {
         if (now < RefreshAt)
         {
-            return RefreshAt;
+            return RefreshAt < ServableUntil ? RefreshAt : ServableUntil;
         }
 
         var brief = now + TokenPolicy.RefreshFloor;

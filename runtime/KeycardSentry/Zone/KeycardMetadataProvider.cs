@@ -59,6 +59,7 @@ internal sealed class KeycardMetadataProvider
     private readonly bool _loopback;
     private readonly TimeSpan _refreshInterval;
     private readonly TimeSpan _minimumRefreshInterval;
+    private readonly TimeSpan _exchangeTimeout;
     private readonly TokenPolicy _backoff;
     private readonly KeycardZoneStatus _status;
     private readonly Lock _lock = new();
@@ -88,6 +89,7 @@ internal sealed class KeycardMetadataProvider
         _loopback = KeycardOptionsValidator.IsLoopback(new Uri(_zone, UriKind.Absolute));
         _refreshInterval = value.JwksRefreshInterval;
         _minimumRefreshInterval = value.JwksMinimumRefreshInterval;
+        _exchangeTimeout = value.ExchangeTimeout;
 
         // A zone that cannot be read at all is asked again after a growing wait, at most every JwksMinimumRefreshInterval.
         _backoff = new TokenPolicy(TimeSpan.Zero, TimeSpan.Zero, value.FailureBackoff, value.JwksMinimumRefreshInterval, TimeSpan.Zero);
@@ -218,8 +220,10 @@ internal sealed class KeycardMetadataProvider
     {
         var documents = new HttpDocumentRetriever(_httpClientFactory.CreateClient(HttpClientName)) { RequireHttps = !_loopback };
 
-        // The fetch is shared, so no single caller's token cancels it; the client's time-out (ExchangeTimeout) bounds it.
-        var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(_metadataUrl, documents, CancellationToken.None).ConfigureAwait(false);
+        // The fetch is shared, so no single caller's token cancels it; Keycard:ExchangeTimeout bounds it, on the injected
+        // clock like the exchange's own time-out (a fetch is never cut short by a slow machine in a fake-clock test).
+        using var timeout = new CancellationTokenSource(_exchangeTimeout, _timeProvider);
+        var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(_metadataUrl, documents, timeout.Token).ConfigureAwait(false);
         var fetchedAt = _timeProvider.GetUtcNow();
 
         if (!string.Equals(configuration.Issuer?.TrimEnd('/'), _zone, StringComparison.Ordinal))

@@ -37,7 +37,8 @@ internal sealed class TokenCluster : IAsyncDisposable
         Action<IClientBuilder>? configureClient = null,
         bool connectClient = true,
         FakeTimeProvider? clientTime = null,
-        Action<KeycardOrleansClientOptions>? clientOptions = null)
+        Action<KeycardOrleansClientOptions>? clientOptions = null,
+        Action<ISiloBuilder>? configureSilo = null)
     {
         var calls = new GrainCallCounter();
         var builder = new InProcessTestClusterBuilder(silos);
@@ -59,6 +60,7 @@ internal sealed class TokenCluster : IAsyncDisposable
             KeycardWiring.AddZone(silo.Services, zone, keycard);
             silo.AddKeycardTokenGrains();
             silo.Services.AddKeycardOrleansTokenCache();
+            configureSilo?.Invoke(silo);
         });
         builder.ConfigureClientHost(host =>
         {

@@ -1,6 +1,8 @@
 using KeycardSentry.Orleans;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KeycardSentry.Sentry.Tests.Infrastructure;
 
@@ -19,15 +21,26 @@ internal sealed class SentryApp : IAsyncDisposable
 
     public ISentryOrganizationsApi Organizations => Services.GetRequiredService<ISentryOrganizationsApi>();
 
-    /// <summary>An app with the in-process token cache, exchanging at the stand's zone itself.</summary>
-    public static Task<SentryApp> StartInProcessAsync(SentryStand stand) =>
-        StartAsync(stand, services => services.AddKeycard(o =>
+    /// <summary>Every log record the app wrote (at every level).</summary>
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
+
+    /// <summary>An app with the in-process token cache, exchanging at the stand's zone itself; on <paramref name="time"/> when given.</summary>
+    public static Task<SentryApp> StartInProcessAsync(SentryStand stand, TimeProvider? time = null, Action<SentryApiOptions>? api = null) =>
+        StartAsync(stand, services =>
         {
-            o.ZoneUrl = stand.Zone.ZoneUrl.ToString();
-            o.ClientId = stand.Zone.ClientId;
-            o.ClientSecret = stand.Zone.ClientSecret;
-            o.SubjectAudience = stand.Zone.SubjectAudience;
-        }));
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+
+            services.AddKeycard(o =>
+            {
+                o.ZoneUrl = stand.Zone.ZoneUrl.ToString();
+                o.ClientId = stand.Zone.ClientId;
+                o.ClientSecret = stand.Zone.ClientSecret;
+                o.SubjectAudience = stand.Zone.SubjectAudience;
+            });
+        }, api);
 
     /// <summary>An app that is an Orleans client of a cluster: no Keycard credentials, tokens come from the user grains.</summary>
     public static Task<SentryApp> StartOrleansClientAsync(SentryStand stand, IGrainFactory grains) =>
@@ -37,11 +50,16 @@ internal sealed class SentryApp : IAsyncDisposable
             services.AddKeycardOrleansTokenCache();
         });
 
-    private static async Task<SentryApp> StartAsync(SentryStand stand, Action<IServiceCollection> addTokenSource)
+    private static async Task<SentryApp> StartAsync(SentryStand stand, Action<IServiceCollection> addTokenSource, Action<SentryApiOptions>? api = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging();
         addTokenSource(builder.Services);
-        builder.Services.AddSentryApi(o => o.BaseUrl = stand.Sentry.BaseUrl);
+        builder.Services.AddSentryApi(o =>
+        {
+            o.BaseUrl = stand.Sentry.BaseUrl;
+            api?.Invoke(o);
+        });
         var host = builder.Build();
         await host.StartAsync();
         return new SentryApp(host);
