@@ -33,7 +33,7 @@ public sealed class ContractFixture : IAsyncDisposable
             }
 
             _zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions { DefaultGrantedScopes = [.. SentryScopes.All] }).ConfigureAwait(false);
-            var recorder = new ExchangeRecorder();
+            var recorder = new ExchangeRecorder(prism);
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Services.AddKeycard(o => (o.ZoneUrl, o.ClientId, o.ClientSecret, o.SubjectAudience) = (_zone.Issuer, _zone.ClientId, _zone.ClientSecret, _zone.SubjectAudience));
             builder.Services.AddSentryApi(o =>
@@ -41,8 +41,8 @@ public sealed class ContractFixture : IAsyncDisposable
                 o.BaseUrl = prism;
                 o.MaxRateLimitRetries = 0; // Prism never answers 429; a retry would only hide a failure
             });
-            // The recorder wraps the socket handler: it sees every request as sent (after the Keycard handler) and every answer.
-            builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(recorder.CreateHandler));
+            // The recorder is every client's innermost handler: it sees every request as sent (after the Keycard handler) and every answer.
+            builder.Services.AddSingleton(recorder.Filter());
             _app = builder.Build();
             await _app.StartAsync(cancellationToken).ConfigureAwait(false);
             var spec = ContractSpec.Load(PrismServer.SpecPath);
@@ -76,15 +76,18 @@ public sealed class ContractFixture : IAsyncDisposable
 /// <summary>A started contract run: calls operations for one user and explains failures with Prism's output.</summary>
 internal sealed class ContractSession(OperationCaller caller, string subjectToken, PrismServer prism)
 {
-    /// <summary>Calls each operation once, <paramref name="parallelism"/> at a time, as the same user.</summary>
-    public async Task<IReadOnlyList<CallResult>> CallAsync(IEnumerable<SentryOperationInfo> operations, int parallelism, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls each operation once, <paramref name="parallelism"/> at a time, as the same user; those
+    /// <paramref name="staticResponse"/> picks are answered with the document's example instead of a generated body.
+    /// </summary>
+    public async Task<IReadOnlyList<CallResult>> CallAsync(IEnumerable<SentryOperationInfo> operations, Func<string, bool> staticResponse, int parallelism, CancellationToken cancellationToken)
     {
         var results = new System.Collections.Concurrent.ConcurrentBag<CallResult>();
         await Parallel.ForEachAsync(operations, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (operation, ct) =>
         {
             using (KeycardSubject.Use(subjectToken))
             {
-                results.Add(await caller.CallAsync(operation, ct).ConfigureAwait(false));
+                results.Add(await caller.CallAsync(operation, staticResponse(operation.OperationId), ct).ConfigureAwait(false));
             }
         }).ConfigureAwait(false);
         return [.. results.OrderBy(r => r.Operation.OperationId, StringComparer.Ordinal)];

@@ -1,32 +1,60 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Http;
 
 namespace KeycardSentry.Contract.Tests.Infrastructure;
 
 /// <summary>
 /// Records every request the generated clients send to Prism and Prism's verdict: the status and the
 /// <c>sl-violations</c> header (Prism's list of contract rules the request or its own response broke). It is every
-/// client's primary handler (<c>ConfigureHttpClientDefaults</c>), so it sees the requests as sent, after the Keycard
-/// handler. Exchanges go to the call that is current in the async flow (<see cref="Begin"/>): the resilience handler
+/// client's innermost handler (an <see cref="IHttpMessageHandlerBuilderFilter"/> adds it last, next to the primary
+/// handler whatever that is), so it sees the requests as sent, after the Keycard handler. Exchanges go to the call
+/// that is current in the async flow (<see cref="Begin"/>): the resilience handler
 /// sends a copy of the request, without Refit's options, so the request itself cannot say which method sent it.
 /// </summary>
-internal sealed class ExchangeRecorder
+internal sealed class ExchangeRecorder(Uri prism)
 {
-    private readonly AsyncLocal<ConcurrentQueue<RecordedExchange>?> _current = new();
+    private readonly AsyncLocal<Call?> _current = new();
+    private readonly Uri _prism = prism;
 
-    /// <summary>Collects the exchanges of the calls made in this async flow from now on.</summary>
-    public ConcurrentQueue<RecordedExchange> Begin() => _current.Value = new ConcurrentQueue<RecordedExchange>();
+    /// <summary>
+    /// Collects the exchanges of the calls made in this async flow from now on; with <paramref name="staticResponse"/>
+    /// they ask Prism for the document's example (<c>Prefer: dynamic=false</c>) instead of a generated body.
+    /// </summary>
+    public ConcurrentQueue<RecordedExchange> Begin(bool staticResponse) => (_current.Value = new Call(new ConcurrentQueue<RecordedExchange>(), staticResponse)).Exchanges;
 
-    /// <summary>A primary handler: records, then sends on a new <see cref="SocketsHttpHandler"/>.</summary>
-    public HttpMessageHandler CreateHandler() => new Handler(this) { InnerHandler = new SocketsHttpHandler() };
+    private sealed record Call(ConcurrentQueue<RecordedExchange> Exchanges, bool StaticResponse);
+
+    /// <summary>A filter for the app's services: every named client gets the recording handler as its innermost handler.</summary>
+    public IHttpMessageHandlerBuilderFilter Filter() => new InnermostFilter(this);
+
+    private sealed class InnermostFilter(ExchangeRecorder recorder) : IHttpMessageHandlerBuilderFilter
+    {
+        public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next) => builder =>
+        {
+            next(builder);
+            builder.AdditionalHandlers.Add(new Handler(recorder));
+        };
+    }
 
     private sealed class Handler(ExchangeRecorder recorder) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (request.RequestUri is not { } uri || Uri.Compare(uri, recorder._prism, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+            {
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false); // the Keycard zone's exchanges: not part of Sentry's contract
+            }
+
+            var call = recorder._current.Value;
+            if (call is { StaticResponse: true })
+            {
+                request.Headers.TryAddWithoutValidation("Prefer", "dynamic=false");
+            }
+
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var violations = response.Headers.TryGetValues("sl-violations", out var values) ? string.Join(" ", values) : null;
             var body = (int)response.StatusCode >= 400 && response.Content is { } content ? await content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false) : null;
-            recorder._current.Value?.Enqueue(new RecordedExchange(request.Method.Method, request.RequestUri?.PathAndQuery ?? "?", (int)response.StatusCode, violations, body));
+            call?.Exchanges.Enqueue(new RecordedExchange(request.Method.Method, uri.PathAndQuery, (int)response.StatusCode, violations, body));
             return response;
         }
     }

@@ -15,14 +15,16 @@ internal sealed class ExtensionDataCheck(ContractSpec spec)
 {
     private const string ModelsNamespace = "KeycardSentry.Sentry.Models";
 
-    public IReadOnlyList<string> Problems(object? value, JsonNode? schema)
+    /// <summary>The declared fields found in extension-data bags, and how many model objects were checked.</summary>
+    public (IReadOnlyList<string> Problems, int Models) Check(object? value, JsonNode? schema)
     {
         var problems = new List<string>();
-        Walk(value, schema, "$", problems, 0);
-        return problems;
+        var models = 0;
+        Walk(value, schema, "$", problems, ref models, 0);
+        return (problems, models);
     }
 
-    private void Walk(object? value, JsonNode? schema, string at, List<string> problems, int depth)
+    private void Walk(object? value, JsonNode? schema, string at, List<string> problems, ref int models, int depth)
     {
         if (value is null or string or JsonElement or JsonNode || depth > 64 || value.GetType().IsPrimitive || value.GetType().IsValueType)
         {
@@ -35,7 +37,7 @@ internal sealed class ExtensionDataCheck(ContractSpec spec)
             var values = members.Select(m => m["additionalProperties"]).FirstOrDefault(a => a is JsonObject);
             foreach (DictionaryEntry entry in dictionary)
             {
-                Walk(entry.Value, values, $"{at}[{entry.Key}]", problems, depth + 1);
+                Walk(entry.Value, values, $"{at}[{entry.Key}]", problems, ref models, depth + 1);
             }
 
             return;
@@ -47,7 +49,7 @@ internal sealed class ExtensionDataCheck(ContractSpec spec)
             var index = 0;
             foreach (var item in list)
             {
-                Walk(item, items, $"{at}[{index++}]", problems, depth + 1);
+                Walk(item, items, $"{at}[{index++}]", problems, ref models, depth + 1);
             }
 
             return;
@@ -59,6 +61,7 @@ internal sealed class ExtensionDataCheck(ContractSpec spec)
             return;
         }
 
+        models++;
         var declared = members.Select(m => m["properties"]).OfType<JsonObject>().SelectMany(p => p).ToList();
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -77,7 +80,7 @@ internal sealed class ExtensionDataCheck(ContractSpec spec)
 
             if (property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name is { } name)
             {
-                Walk(property.GetValue(value), declared.FirstOrDefault(d => d.Key == name).Value, $"{at}.{name}", problems, depth + 1);
+                Walk(property.GetValue(value), declared.FirstOrDefault(d => d.Key == name).Value, $"{at}.{name}", problems, ref models, depth + 1);
             }
         }
     }

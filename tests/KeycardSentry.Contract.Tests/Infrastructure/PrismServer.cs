@@ -32,7 +32,10 @@ public sealed class PrismServer : IAsyncDisposable
     public const int Seed = 1;
 
     // Prism loads the 223-operation document in about 20 s on an idle machine; this bounds a hang, it is no timing claim.
-    private static readonly TimeSpan StartBound = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StartBound = TimeSpan.FromMinutes(3);
+
+    // Between readiness probes: each probe is one refused connection until Prism listens.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentQueue<string> _output = new();
@@ -94,29 +97,58 @@ public sealed class PrismServer : IAsyncDisposable
         }
 
         info.Environment["SCARF_ANALYTICS"] = "false"; // a dependency's install-time telemetry; nothing here may leave the machine
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data, listening);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data is null ? null : "[stderr] " + e.Data, listening);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"Prism exited with code {process.ExitCode} before listening:\n{Tail()}"));
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data is null ? null : "[stderr] " + e.Data);
         process.Start();
         _process = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        try
-        {
-            await listening.Task.WaitAsync(StartBound, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Prism did not say \"Prism is listening\" within {StartBound}:\n{Tail()}");
-        }
-
-        return new Uri($"http://127.0.0.1:{port}");
+        var baseUrl = new Uri($"http://127.0.0.1:{port}");
+        await WaitUntilAnsweringAsync(process, baseUrl, cancellationToken).ConfigureAwait(false);
+        return baseUrl;
     }
 
-    private void OnLine(string? line, TaskCompletionSource listening)
+    /// <summary>
+    /// Polls Prism with a request until it answers (any HTTP status: an unknown path gets a 404 once the document is
+    /// loaded), Prism exits, or <see cref="StartBound"/> passes. The bound only catches a hang; it is no timing claim.
+    /// </summary>
+    private async Task WaitUntilAnsweringAsync(Process process, Uri baseUrl, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartBound);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var probe = new Uri(baseUrl, "/keycardsentry-readiness-probe");
+        try
+        {
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"Prism exited with code {process.ExitCode} before answering:\n{Tail()}");
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync(probe, deadline.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet (connection refused): Prism is still loading the document.
+                }
+
+                await Task.Delay(PollInterval, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Prism did not answer within {StartBound} (it loads the document in about 20 s on an idle machine):\n{Tail()}");
+        }
+    }
+
+    private void OnLine(string? line)
     {
         if (line is null)
         {
@@ -127,11 +159,6 @@ public sealed class PrismServer : IAsyncDisposable
         _output.Enqueue(line);
         while (_output.Count > 200 && _output.TryDequeue(out _))
         {
-        }
-
-        if (line.Contains("Prism is listening", StringComparison.Ordinal))
-        {
-            listening.TrySetResult();
         }
     }
 

@@ -13,8 +13,21 @@ internal sealed class RequestValues(ContractSpec spec)
 {
     private const int MaxDepth = 8;
 
-    /// <summary>A value for a path or query parameter.</summary>
-    public JsonNode? ForParameter(string name, JsonNode? schema) => Value(schema, name, 0, optional: true);
+    /// <summary>
+    /// A value for a path or query parameter. In a URL every value is text, so an integer also matches a
+    /// <c>string</c> alternative: for a <c>oneOf</c> (exactly one must match) the string alternative is chosen, with a
+    /// value no integer schema accepts.
+    /// </summary>
+    public JsonNode? ForParameter(string name, JsonNode? schema)
+    {
+        var parameter = spec.Resolve(schema) as JsonObject;
+        if (parameter?["oneOf"] is JsonArray alternatives && alternatives.Any(a => (string?)spec.Resolve(a)?["type"] == "string"))
+        {
+            return JsonValue.Create(Word(name));
+        }
+
+        return Value(schema, name, 0, optional: true);
+    }
 
     /// <summary>
     /// A request body: every required property, and at the top level the optional ones too (so the model's own
@@ -129,7 +142,7 @@ internal sealed class RequestValues(ContractSpec spec)
             : Formatted((string?)schema["format"]) ?? Named(name);
         if ((string?)schema["pattern"] is { Length: > 0 } pattern)
         {
-            var candidates = new[] { value, (string?)schema["example"], "4d1b2e9f7a3c4e5f8a6b9c0d1e2f3a4b", "1.2.3", "42", "acme" };
+            var candidates = new[] { value, (string?)schema["example"], "4d1b2e9f7a3c4e5f8a6b9c0d1e2f3a4b", "3f786850e387550fdab836ed7e6dc881de23001b", "1.2.3", "42", "acme" };
             value = candidates.FirstOrDefault(c => c is not null && Regex.IsMatch(c, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
                 ?? throw new InvalidOperationException($"No sample value for '{name}' matches its pattern {pattern}: add one to RequestValues.");
         }
