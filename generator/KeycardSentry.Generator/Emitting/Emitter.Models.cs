@@ -22,6 +22,13 @@ internal static partial class Emitter
             {
                 w.Doc("summary", PropertySummary(property));
                 w.WriteLine($"[global::System.Text.Json.Serialization.JsonPropertyName({Naming.Literal(property.JsonName)})]");
+                if (property.Presence != PropertyPresence.RequiredNullable)
+                {
+                    // Unset is not null: an unset property is left out of a request body instead of being sent as
+                    // null, which the API rejects where the schema does not allow null. Only a required nullable one is written as null.
+                    w.WriteLine("[global::System.Text.Json.Serialization.JsonIgnore(Condition = global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]");
+                }
+
                 w.WriteLine($"public {TypeSyntax.Of(property.Type, model.ModelsNamespace)} {property.CsName} {{ get; set; }}");
                 w.WriteLine();
             }
@@ -45,9 +52,9 @@ internal static partial class Emitter
         var summary = string.IsNullOrWhiteSpace(property.Description) ? $"JSON member \"{property.JsonName}\"." : property.Description!.Trim();
         var presence = property.Presence switch
         {
-            PropertyPresence.Required => "Required by the schema; null when the server omitted it.",
+            PropertyPresence.Required => "Required by the schema; null when the server omitted it. Not sent when null.",
             PropertyPresence.RequiredNullable => "Required by the schema, which allows null; null when the server sent null or omitted it.",
-            _ => null,
+            _ => "Not sent when null.",
         };
         return presence is null ? summary : summary + "\n" + presence;
     }

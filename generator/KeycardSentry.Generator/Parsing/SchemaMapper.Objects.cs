@@ -20,10 +20,15 @@ internal sealed partial class SchemaMapper
     {
         if (view.Properties.Count == 0)
         {
-            var value = view.AdditionalProperties is { } additional
-                ? MapCore(additional, nameHint + "Value", "values of " + where, location, propertyKey, owner: null)
-                : new Mapped(TypeSpec.Json, "json");
-            return new Mapped(TypeSpec.MapOf(value.Type), "{:" + value.Shape + "}");
+            if (view.AdditionalProperties is not { } additional)
+            {
+                return new Mapped(TypeSpec.MapOf(TypeSpec.Json), "{:json}");
+            }
+
+            // As for array items: a nullable value type stays nullable ({"totals": {"crash_free_rate": null}}).
+            var value = MapCore(additional, nameHint + "Value", "values of " + where, location, propertyKey, owner: null);
+            var nullable = IsNullable(additional) && value.Type.IsValueType;
+            return new Mapped(TypeSpec.MapOf(nullable ? value.Type.AsNullable() : value.Type), "{:" + value.Shape + (nullable ? "?" : string.Empty) + "}");
         }
 
         var members = new List<(string JsonName, TypeSpec Type, string? Description, PropertyPresence Presence)>();
