@@ -1,6 +1,7 @@
 using System.Net;
 using KeycardSentry.Sentry.Tests.Infrastructure;
 using KeycardSentry.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KeycardSentry.Sentry.Tests;
 
@@ -8,6 +9,23 @@ namespace KeycardSentry.Sentry.Tests;
 public sealed class InProcessSdkTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(true, "owner=true")]
+    [InlineData(false, "owner=false")]
+    public async Task ABooleanQueryParameter_IsWrittenAsJsonSpellsIt(bool owner, string expected)
+    {
+        await using var stand = await SentryStand.StartAsync();
+        await using var app = await SentryApp.StartInProcessAsync(stand);
+
+        using (KeycardSubject.Use(stand.Zone.MintSubjectToken("alice")))
+        {
+            await app.Services.GetRequiredService<ISentryUsersApi>().ListOrganizationsAsync(owner: owner, cancellationToken: Ct);
+        }
+
+        // Refit's default wrote .NET's True/False, which a parameter of schema type boolean rejects.
+        Assert.Contains(expected, Assert.Single(stand.Sentry.Requests).Query, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task GetOrganization_DeserializesTheOrganization_AndSendsAlicesExchangedToken()
