@@ -19,15 +19,23 @@ internal sealed class SentryApp : IAsyncDisposable
 
     public ISentryOrganizationsApi Organizations => Services.GetRequiredService<ISentryOrganizationsApi>();
 
-    /// <summary>An app with the in-process token cache, exchanging at the stand's zone itself.</summary>
-    public static Task<SentryApp> StartInProcessAsync(SentryStand stand) =>
-        StartAsync(stand, services => services.AddKeycard(o =>
+    /// <summary>An app with the in-process token cache, exchanging at the stand's zone itself; on <paramref name="time"/> when given.</summary>
+    public static Task<SentryApp> StartInProcessAsync(SentryStand stand, TimeProvider? time = null) =>
+        StartAsync(stand, services =>
         {
-            o.ZoneUrl = stand.Zone.ZoneUrl.ToString();
-            o.ClientId = stand.Zone.ClientId;
-            o.ClientSecret = stand.Zone.ClientSecret;
-            o.SubjectAudience = stand.Zone.SubjectAudience;
-        }));
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+
+            services.AddKeycard(o =>
+            {
+                o.ZoneUrl = stand.Zone.ZoneUrl.ToString();
+                o.ClientId = stand.Zone.ClientId;
+                o.ClientSecret = stand.Zone.ClientSecret;
+                o.SubjectAudience = stand.Zone.SubjectAudience;
+            });
+        });
 
     /// <summary>An app that is an Orleans client of a cluster: no Keycard credentials, tokens come from the user grains.</summary>
     public static Task<SentryApp> StartOrleansClientAsync(SentryStand stand, IGrainFactory grains) =>
