@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Wires an API's generated clients to Keycard: base address, the token handler, the 429 retry.</summary>
+/// <summary>Wires an API's generated clients to Keycard: base address, the token handler, the 429 retry (inside it).</summary>
 public static class KeycardApiServiceCollectionExtensions
 {
     /// <summary>
@@ -99,13 +99,11 @@ public static class KeycardApiServiceCollectionExtensions
                 Options<TOptions>(sp, name),
                 sp.GetRequiredKeyedService<UnauthorizedSubjects>(name),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("KeycardSentry.Http." + name)));
-        builder.AddResilienceHandler(RateLimitRetry.PipelineName, (pipeline, context) =>
-            RateLimitRetry.Configure(
-                pipeline,
-                Options<TOptions>(context.ServiceProvider, name),
-                profile,
-                context.ServiceProvider.GetRequiredService<TimeProvider>(),
-                context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("KeycardSentry.Http." + name)));
+        builder.AddHttpMessageHandler(sp => new RateLimitRetryHandler(RateLimitRetry.Build(
+            Options<TOptions>(sp, name),
+            profile,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("KeycardSentry.Http." + name))));
     }
 
     private static TOptions Options<TOptions>(IServiceProvider services, string name)

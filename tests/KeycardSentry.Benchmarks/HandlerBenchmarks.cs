@@ -1,90 +1,101 @@
 using System.Net;
+using System.Net.Http.Headers;
 using BenchmarkDotNet.Attributes;
+using KeycardSentry.Benchmarks.Infrastructure;
 using KeycardSentry.Internal;
 using KeycardSentry.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace KeycardSentry.Benchmarks;
 
 /// <summary>
-/// One successful call through the Keycard token handler (token cache hit, scope check, bearer header) to an
-/// in-memory 200 answer, so the numbers are the handler's own per-call work. JWT subject (validation remembered) and
-/// opaque subject. Run: dotnet run -c Release --project tests/KeycardSentry.Benchmarks -- --filter '*Handler*'
+/// One successful call through <c>KeycardTokenHandler</c> (the user's subject from <see cref="KeycardSubject.Use"/>, the
+/// in-process cache, the scope check, the bearer header) to an in-memory 200 answer, beside its floor: a handler that
+/// puts a bearer token on the request after the cheapest lookup of the user's token, a dictionary keyed by the subject
+/// token string. Both build the request as Refit does (method, URI, the interface and method in its options).
+/// Run: dotnet run -c Release --project tests/KeycardSentry.Benchmarks -- --filter '*Handler*'
 /// </summary>
-[MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(FloorConfig))]
 public class HandlerBenchmarks
 {
     private static readonly Uri Url = new("http://127.0.0.1:9/api/0/organizations/acme/");
+    private static readonly HttpRequestOptionsKey<Type> InterfaceKey = new(KeycardTokenHandler.RefitInterfaceTypeKey);
+    private static readonly HttpRequestOptionsKey<string> MethodKey = new(KeycardTokenHandler.RefitMethodNameKey);
 
     private LocalKeycardZone _zone = null!;
     private IHost _host = null!;
-    private HttpMessageInvoker _jwtInvoker = null!;
-    private HttpMessageInvoker _opaqueInvoker = null!;
+    private HttpMessageInvoker _floor = null!;
+    private HttpMessageInvoker _handler = null!;
+    private string _jwt = null!;
+    private string _opaque = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _zone = LocalKeycardZone.StartAsync().GetAwaiter().GetResult();
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddKeycard(o =>
-        {
-            o.ZoneUrl = _zone.Issuer;
-            o.ClientId = _zone.ClientId;
-            o.ClientSecret = _zone.ClientSecret;
-            o.SubjectAudience = _zone.SubjectAudience;
-            o.SubjectTokens = SubjectTokenKinds.JwtOrOpaque;
-        });
-        _host = builder.Build();
-        _host.StartAsync().GetAwaiter().GetResult();
+        _host = InProcessApp.Start(_zone);
         var tokens = _host.Services.GetRequiredService<IKeycardTokenProvider>();
-        var options = new KeycardApiOptions { Resource = "https://sentry.io/api/0", Scopes = ["project:read", "org:read", "org:read", " event:read "] };
-        _jwtInvoker = Invoker(tokens, options, _zone.MintSubjectToken("alice"));
-        _opaqueInvoker = Invoker(tokens, options, _zone.MintOpaqueSubjectToken("bob"));
-        using var warmJwt = _jwtInvoker.SendAsync(Request(), CancellationToken.None).GetAwaiter().GetResult();
-        using var warmOpaque = _opaqueInvoker.SendAsync(Request(), CancellationToken.None).GetAwaiter().GetResult();
+        var options = new KeycardApiOptions { Resource = InProcessApp.Resource, Scopes = ["project:read", "org:read", "event:read"] };
+        _jwt = _zone.MintSubjectToken("alice", TimeSpan.FromHours(4));
+        _opaque = _zone.MintOpaqueSubjectToken("bob");
+        var subject = new AmbientSubjectTokenAccessor();
+        _handler = new HttpMessageInvoker(new KeycardTokenHandler(
+            tokens, subject, new BenchmarkCatalog(), KeycardApiProfile.Default, options,
+            new UnauthorizedSubjects(options.UnauthorizedCooldown, TimeProvider.System), NullLogger.Instance)
+        {
+            InnerHandler = new OkHandler(),
+        });
+
+        // The floor knows each user's access token already (the very token the cache holds).
+        var known = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var user in new[] { _jwt, _opaque })
+        {
+            known[user] = tokens.GetTokenAsync(new KeycardTokenRequest(user, InProcessApp.Resource, options.Scopes)).AsTask().GetAwaiter().GetResult().AccessToken;
+            using (KeycardSubject.Use(user))
+            {
+                using var warm = _handler.SendAsync(Request(), CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
+
+        _floor = new HttpMessageInvoker(new FixedBearerHandler(subject, known) { InnerHandler = new OkHandler() });
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _jwtInvoker.Dispose();
-        _opaqueInvoker.Dispose();
-        _host.StopAsync().GetAwaiter().GetResult();
-        _host.Dispose();
+        _handler.Dispose();
+        _floor.Dispose();
+        InProcessApp.Stop(_host);
         _zone.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true)]
-    public async Task<HttpStatusCode> HandlerJwtSubject()
-    {
-        using var response = await _jwtInvoker.SendAsync(Request(), CancellationToken.None).ConfigureAwait(false);
-        return response.StatusCode;
-    }
+    public Task<HttpStatusCode> FixedBearerDictionaryLookup() => SendAsync(_floor, _jwt);
 
     [Benchmark]
-    public async Task<HttpStatusCode> HandlerOpaqueSubject()
+    public Task<HttpStatusCode> HandlerJwtSubject() => SendAsync(_handler, _jwt);
+
+    [Benchmark]
+    public Task<HttpStatusCode> HandlerOpaqueSubject() => SendAsync(_handler, _opaque);
+
+    private static async Task<HttpStatusCode> SendAsync(HttpMessageInvoker invoker, string subject)
     {
-        using var response = await _opaqueInvoker.SendAsync(Request(), CancellationToken.None).ConfigureAwait(false);
-        return response.StatusCode;
+        using (KeycardSubject.Use(subject))
+        {
+            using var response = await invoker.SendAsync(Request(), CancellationToken.None).ConfigureAwait(false);
+            return response.StatusCode;
+        }
     }
 
     private static HttpRequestMessage Request()
     {
         var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        request.Options.Set(new HttpRequestOptionsKey<Type>(KeycardTokenHandler.RefitInterfaceTypeKey), typeof(IBenchmarkApi));
-        request.Options.Set(new HttpRequestOptionsKey<string>(KeycardTokenHandler.RefitMethodNameKey), nameof(IBenchmarkApi.GetOrganization));
+        request.Options.Set(InterfaceKey, typeof(IBenchmarkApi));
+        request.Options.Set(MethodKey, nameof(IBenchmarkApi.GetOrganization));
         return request;
     }
-
-    private static HttpMessageInvoker Invoker(IKeycardTokenProvider tokens, KeycardApiOptions options, string subjectToken) =>
-        new(new KeycardTokenHandler(tokens, new FixedSubject(subjectToken), new BenchmarkCatalog(), KeycardApiProfile.Default, options, new UnauthorizedSubjects(options.UnauthorizedCooldown, TimeProvider.System), NullLogger.Instance)
-        {
-            InnerHandler = new OkHandler(),
-        });
 
     /// <summary>Stands for a generated Sentry client interface.</summary>
     public interface IBenchmarkApi
@@ -93,9 +104,14 @@ public class HandlerBenchmarks
         Task GetOrganization();
     }
 
-    private sealed class FixedSubject(string token) : ISubjectTokenAccessor
+    /// <summary>The floor: the current user's access token from a dictionary keyed by the subject token, as a bearer header.</summary>
+    private sealed class FixedBearerHandler(ISubjectTokenAccessor subject, Dictionary<string, string> tokens) : DelegatingHandler
     {
-        public string? GetSubjectToken() => token;
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[subject.GetSubjectToken()!]);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private sealed class OkHandler : HttpMessageHandler
@@ -108,7 +124,7 @@ public class HandlerBenchmarks
     {
         private static readonly IReadOnlyList<string> Required = ["org:read", "org:write", "org:admin"];
 
-        public string Resource => "https://sentry.io/api/0";
+        public string Resource => InProcessApp.Resource;
 
         public IReadOnlyList<string> DefaultGrant { get; } = ["org:read"];
 

@@ -3,6 +3,10 @@
 // silos exchange. Usage:
 //   KeycardSentry.LoadClient --users users.json [--calls 5] [--rounds 1] [--until-stopped] [--stop-file path] [--interval-ms 0]
 //     [--resource https://sentry.io/api/0] [--scopes "org:read project:read"] [--connect-attempts 5]
+//     [--retries 0] [--retry-delay-ms 250]
+// With --retries N a failed call is tried again up to N times, after retry-delay-ms doubling each time (at most 8 s), as
+// an app's retry policy would; a round counts as failed only the calls that failed after their last retry, and reports
+// how many calls needed a retry ("retried") and how many attempts failed ("failedAttempts").
 // Cluster (configuration/environment, read by UseKeycardCluster as in any client app): Cluster__Mode=Localhost|Redis,
 //   Cluster__RedisConnectionString, Cluster__ClusterId, Cluster__ServiceId, Cluster__GatewayPort (Localhost mode);
 //   TLS as the silos: Cluster__Tls__CertificatePath (PKCS#12 file: on when set), Cluster__Tls__CertificatePassword,
@@ -25,7 +29,7 @@ using Microsoft.Extensions.Options;
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: KeycardSentry.LoadClient --users <file.json> [--calls N] [--rounds N] [--until-stopped] [--stop-file path] [--interval-ms N] [--resource uri] [--scopes \"a b\"] [--connect-attempts N]");
+    Console.Error.WriteLine("usage: KeycardSentry.LoadClient --users <file.json> [--calls N] [--rounds N] [--until-stopped] [--stop-file path] [--interval-ms N] [--resource uri] [--scopes \"a b\"] [--connect-attempts N] [--retries N] [--retry-delay-ms N]");
     return 2;
 }
 
@@ -128,19 +132,32 @@ static async Task<RoundResult> RunRoundAsync(IKeycardTokenProvider provider, Dic
 
     async Task CallAsync(string user, string subjectToken)
     {
-        try
+        var delay = TimeSpan.FromMilliseconds(options.RetryDelayMs);
+        for (var attempt = 0; ; attempt++)
         {
-            var token = await provider.GetTokenAsync(new KeycardTokenRequest(subjectToken, options.Resource, options.Scopes));
-            result.Success(user, token.Fingerprint);
-        }
-        catch (Exception ex)
-        {
-            result.Failure(user, $"{ex.GetType().Name}: {ex.Message}");
+            try
+            {
+                var token = await provider.GetTokenAsync(new KeycardTokenRequest(subjectToken, options.Resource, options.Scopes));
+                result.Success(user, token.Fingerprint, attempt);
+                return;
+            }
+            catch (Exception ex) when (attempt < options.Retries && ex is not KeycardSubjectException)
+            {
+                // The app's retry policy: a silo that just died fails calls until the cluster has declared it dead.
+                result.FailedAttempt();
+                await Task.Delay(delay);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 8000));
+            }
+            catch (Exception ex)
+            {
+                result.Failure(user, $"{ex.GetType().Name}: {ex.Message}", attempt);
+                return;
+            }
         }
     }
 }
 
-internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool UntilStopped, string? StopFile, string Resource, string[] Scopes, int IntervalMs, int ConnectAttempts)
+internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool UntilStopped, string? StopFile, string Resource, string[] Scopes, int IntervalMs, int ConnectAttempts, int Retries, int RetryDelayMs)
 {
     public static LoadOptions? Parse(string[] args)
     {
@@ -159,7 +176,7 @@ internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool
     {
         string? users = null, stopFile = null, resource = "https://sentry.io/api/0";
         string[] scopes = [];
-        int calls = 5, rounds = 1, intervalMs = 0, connectAttempts = 5;
+        int calls = 5, rounds = 1, intervalMs = 0, connectAttempts = 5, retries = 0, retryDelayMs = 250;
         var untilStopped = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -172,6 +189,8 @@ internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool
                 case "--until-stopped": untilStopped = true; break;
                 case "--interval-ms": intervalMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--connect-attempts": connectAttempts = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--retries": retries = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--retry-delay-ms": retryDelayMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--stop-file": stopFile = Next(); untilStopped = true; break;
                 case "--resource": resource = Next(); break;
                 case "--scopes": scopes = Next().Split(' ', StringSplitOptions.RemoveEmptyEntries); break;
@@ -181,7 +200,9 @@ internal sealed record LoadOptions(string UsersFile, int Calls, int Rounds, bool
             }
         }
 
-        return users is null ? null : new LoadOptions(users, Math.Max(1, calls), Math.Max(1, rounds), untilStopped, stopFile, resource, scopes, Math.Max(0, intervalMs), Math.Max(1, connectAttempts));
+        return users is null ? null : new LoadOptions(
+            users, Math.Max(1, calls), Math.Max(1, rounds), untilStopped, stopFile, resource, scopes, Math.Max(0, intervalMs), Math.Max(1, connectAttempts),
+            Math.Clamp(retries, 0, 100), Math.Clamp(retryDelayMs, 1, 60_000));
     }
 }
 
@@ -195,15 +216,30 @@ internal sealed class RoundResult
 
     public int Failures { get; private set; }
 
+    /// <summary>Calls that needed at least one retry (whether they then succeeded or not).</summary>
+    public int Retried { get; private set; }
+
+    /// <summary>Attempts that failed and were retried.</summary>
+    public int FailedAttempts { get; private set; }
+
     public IReadOnlyDictionary<string, SortedSet<string>> Fingerprints => _fingerprints;
 
     public IReadOnlyList<string> Errors => _errors;
 
-    public void Success(string user, string fingerprint)
+    public void FailedAttempt()
+    {
+        lock (_lock)
+        {
+            FailedAttempts++;
+        }
+    }
+
+    public void Success(string user, string fingerprint, int retries = 0)
     {
         lock (_lock)
         {
             Successes++;
+            Retried += retries > 0 ? 1 : 0;
             if (!_fingerprints.TryGetValue(user, out var set))
             {
                 _fingerprints[user] = set = new SortedSet<string>(StringComparer.Ordinal);
@@ -213,11 +249,12 @@ internal sealed class RoundResult
         }
     }
 
-    public void Failure(string user, string error)
+    public void Failure(string user, string error, int retries = 0)
     {
         lock (_lock)
         {
             Failures++;
+            Retried += retries > 0 ? 1 : 0;
             if (_errors.Count < 5)
             {
                 _errors.Add($"{user}: {error}");
@@ -230,6 +267,8 @@ internal sealed class RoundResult
         ["round"] = round,
         ["successes"] = Successes,
         ["failures"] = Failures,
+        ["retried"] = Retried,
+        ["failedAttempts"] = FailedAttempts,
         ["fingerprints"] = new JsonObject(_fingerprints.Select(kv => KeyValuePair.Create<string, JsonNode?>(kv.Key, string.Join(',', kv.Value)))),
         ["errors"] = new JsonArray([.. _errors.Select(e => (JsonNode?)JsonValue.Create(e))]),
     };
@@ -243,10 +282,16 @@ internal sealed class Totals
 
     public int Failures { get; private set; }
 
+    public int Retried { get; private set; }
+
+    public int FailedAttempts { get; private set; }
+
     public void Add(RoundResult round)
     {
         Successes += round.Successes;
         Failures += round.Failures;
+        Retried += round.Retried;
+        FailedAttempts += round.FailedAttempts;
         foreach (var (user, fingerprints) in round.Fingerprints)
         {
             if (!_fingerprints.TryGetValue(user, out var set))
@@ -264,6 +309,8 @@ internal sealed class Totals
         ["rounds"] = rounds,
         ["successes"] = Successes,
         ["failures"] = Failures,
+        ["retried"] = Retried,
+        ["failedAttempts"] = FailedAttempts,
         ["fingerprints"] = new JsonObject(_fingerprints.Select(kv => KeyValuePair.Create<string, JsonNode?>(kv.Key, string.Join(',', kv.Value)))),
     };
 }

@@ -25,9 +25,17 @@ internal sealed class HarnessOptions
 
     public IReadOnlyList<string> Modes { get; private set; } = AllModes;
 
+    /// <summary>Run the multi-instance modes with each app instance in its own process (and, for orleans, the silos too, clustered through Redis).</summary>
+    public bool Processes { get; private set; }
+
+    public string? JsonPath { get; private set; }
+
     public const string Usage =
         "usage: KeycardSentry.LoadHarness [--users 200] [--calls 20] [--concurrency 64] [--instances 4] [--silos 2]\n" +
         "         [--latency-ms 20] [--sentry-latency-ms 0] [--max-seconds 60] [--modes naive,inprocess,inprocess-multi,orleans,orleans-no-near]\n" +
+        "         [--processes] [--json path]\n" +
+        "  --processes: inprocess-multi and orleans* run each app instance as a process, orleans* against two silo processes clustered\n" +
+        "  through a redis-server it starts (on PATH). The results are printed as a table and as JSON (also written to --json).\n" +
         "  users x calls GetOrganizationAsync calls per mode, at most `concurrency` in flight; `latency-ms` is added to every\n" +
         "  Keycard token response (a real zone round trip), `sentry-latency-ms` to every Sentry response. A mode that runs\n" +
         "  longer than max-seconds is cancelled and reported as such.";
@@ -42,6 +50,12 @@ internal sealed class HarnessOptions
             if (name is "-h" or "--help")
             {
                 return null;
+            }
+
+            if (name == "--processes")
+            {
+                options.Processes = true;
+                continue;
             }
 
             if (i + 1 >= args.Length)
@@ -61,6 +75,7 @@ internal sealed class HarnessOptions
                 case "--latency-ms": options.LatencyMs = Int(value, 0, 10_000, name, ref error); break;
                 case "--sentry-latency-ms": options.SentryLatencyMs = Int(value, 0, 10_000, name, ref error); break;
                 case "--max-seconds": options.MaxSecondsPerMode = Int(value, 1, 3_600, name, ref error); break;
+                case "--json": options.JsonPath = value; break;
                 case "--modes":
                     var modes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     var unknown = modes.Where(m => !AllModes.Contains(m, StringComparer.Ordinal)).ToList();

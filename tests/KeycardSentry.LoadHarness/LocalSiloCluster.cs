@@ -20,7 +20,7 @@ internal sealed class LocalSiloCluster : IAsyncDisposable
     private readonly string _clusterId = "harness-" + Guid.NewGuid().ToString("N")[..8];
     private const string ServiceId = "keycardsentry-harness";
 
-    public static async Task<LocalSiloCluster> StartAsync(LocalKeycardZone zone, int silos)
+    public static async Task<LocalSiloCluster> StartAsync(LocalKeycardZone zone, int silos, Action<KeycardOptions>? keycard = null)
     {
         var cluster = new LocalSiloCluster();
         try
@@ -45,7 +45,7 @@ internal sealed class LocalSiloCluster : IAsyncDisposable
                 builder.UseOrleans(silo =>
                 {
                     silo.UseKeycardCluster(builder.Configuration);
-                    AppInstance.AddZone(silo.Services, zone);
+                    AppInstance.AddZone(silo.Services, ZoneSettings.From(zone), keycard);
                     silo.AddKeycardTokenGrains();
                 });
                 var host = builder.Build();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
@@ -6,13 +7,15 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using KeycardSentry.Orleans.Tests.Infrastructure;
 using KeycardSentry.Testing;
+using StackExchange.Redis;
 
 namespace KeycardSentry.Orleans.Tests;
 
 /// <summary>
 /// Real processes: redis-server, two KeycardSentry.Silo processes clustered through it and two LoadClient processes,
 /// all asking for the same 50 users against a local zone; then one silo leaves: gracefully (SIGTERM), or killed
-/// (SIGKILL) with failure detection tuned down through the silo's <c>Cluster:*</c> keys.
+/// (SIGKILL) under load with failure detection tuned down through the silo's <c>Cluster:*</c> keys, with each grain
+/// directory (<c>Cluster:GrainDirectory</c>).
 /// </summary>
 [Collection(ChildProcessCollection.Name)]
 public sealed partial class MultiProcessClusterTests
@@ -24,12 +27,15 @@ public sealed partial class MultiProcessClusterTests
     // After SIGKILL: how long the cluster may take to declare the silo dead and serve every user again.
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(90);
 
+    // The load clients' retry policy in the SIGKILL test: 8 retries after 0.25, 0.5, 1, 2, 4, 8, 8, 8 s.
+    private const int ClientRetries = 8;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task TwoSilosTwoClients_FiftyUsers_FiftyExchanges_AndClientsSurviveASiloLeaving()
     {
-        await using var deployment = await Deployment.StartAsync(fastFailureDetection: false);
+        await using var deployment = await Deployment.StartAsync(fastFailureDetection: false, KeycardGrainDirectory.Default);
 
         // One client with the near cache (the default), one without (every call a grain call).
         var client1 = deployment.StartClient("client-1", nearCache: true);
@@ -67,14 +73,17 @@ public sealed partial class MultiProcessClusterTests
         Assert.Equal(0, await deployment.SiloB.WaitForExitAsync(StartBound, Ct));
     }
 
-    [Fact]
-    public async Task SiloKilledMidRun_ClientsRecoverOnceItIsDeclaredDead_OneExtraExchangePerUserItHosted()
+    [Theory]
+    [InlineData(KeycardGrainDirectory.Default)]
+    [InlineData(KeycardGrainDirectory.Distributed)]
+    public async Task SiloKilledUnderLoad_NoCallFailsAfterTheClientsRetry_AtMostOneExtraExchangePerUser(KeycardGrainDirectory directory)
     {
-        await using var deployment = await Deployment.StartAsync(fastFailureDetection: true);
+        await using var deployment = await Deployment.StartAsync(fastFailureDetection: true, directory);
 
         // Near cache off in both clients: every round must reach every user's grain, so the killed silo's grains matter.
-        var client1 = deployment.StartClient("client-1", nearCache: false);
-        var client2 = deployment.StartClient("client-2", nearCache: false);
+        // Each client retries a failed call as an app's retry policy would (up to 8 times, 0.25 s doubling to 8 s).
+        var client1 = deployment.StartClient("client-1", nearCache: false, retries: ClientRetries);
+        var client2 = deployment.StartClient("client-2", nearCache: false, retries: ClientRetries);
         await client1.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
         await client2.WaitForLineAsync(IsCleanRound, StartBound, cancellationToken: Ct);
         var zone = deployment.Zone;
@@ -88,33 +97,47 @@ public sealed partial class MultiProcessClusterTests
         var (victim, survivor, hosted) = onA.Count >= onB.Count ? (deployment.SiloA, deployment.SiloB, onA) : (deployment.SiloB, deployment.SiloA, onB);
         Assert.NotEmpty(hosted);
 
-        // SIGKILL: no shutdown, no goodbye to the membership table; the others must notice by probing.
-        var mark1 = client1.Lines.Count;
-        var mark2 = client2.Lines.Count;
+        // SIGKILL under load: no shutdown, no goodbye to the membership table; the survivor must notice by probing.
+        var marks = new[] { client1.Lines.Count, client2.Lines.Count };
+        var killed = Stopwatch.StartNew();
         victim.Kill();
         Assert.NotEqual(0, await victim.WaitForExitAsync(StartBound, Ct));
         Assert.DoesNotContain(victim.Lines, l => l.Contains("KeycardSentry silo stopped.", StringComparison.Ordinal));
 
-        // Rounds in flight while the silo is suspected may fail. Once it is declared dead, a round is clean again, and
-        // from then on every round must be clean for every user.
-        foreach (var client in new[] { (Process: client1, Mark: mark1), (Process: client2, Mark: mark2) })
+        // The cluster declares it dead in the membership table (Redis); from then on its grains live on the survivor.
+        await deployment.WaitUntilDeclaredDeadAsync(victim, RecoveryBound);
+        var declaredDeadAfter = killed.Elapsed;
+
+        // Every client then runs two whole rounds that began after the declaration (the first round after it may have started before).
+        var clients = new[] { client1, client2 };
+        var ends = new int[clients.Length];
+        for (var c = 0; c < clients.Length; c++)
         {
-            var (_, recovered) = await client.Process.WaitForLineAsync(IsCleanRound, RecoveryBound, client.Mark, Ct);
-            var failedBefore = client.Process.Lines.Skip(client.Mark).Take(recovered - client.Mark).Count(l => IsRound(l) && !IsCleanRound(l));
-            var next = recovered + 1;
-            for (var i = 0; i < 3; i++)
+            var (_, next) = await clients[c].WaitForLineAsync(IsRound, RecoveryBound, clients[c].Lines.Count, Ct);
+            for (var i = 0; i < 2; i++)
             {
-                var (line, index) = await client.Process.WaitForLineAsync(IsRound, StartBound, next, Ct);
-                Assert.True(IsCleanRound(line), $"{client.Process.Name}: a round after recovery failed: {line}");
-                next = index + 1;
+                (_, next) = await clients[c].WaitForLineAsync(IsRound, RecoveryBound, next + 1, Ct);
             }
 
-            TestContext.Current.TestOutputHelper?.WriteLine($"{client.Process.Name}: {failedBefore} round(s) with failures before the first clean round after the kill");
+            ends[c] = next;
+        }
+
+        // Not one call failed after the client's retry, in any round from the kill on: rounds in flight at the kill included.
+        var failedAttempts = 0;
+        var retried = 0;
+        for (var c = 0; c < clients.Length; c++)
+        {
+            var rounds = clients[c].Lines.Skip(marks[c]).Take(ends[c] + 1 - marks[c]).Where(IsRound).Select(l => JsonNode.Parse(l)!).ToList();
+            Assert.All(rounds, r => Assert.True(
+                r["failures"]!.GetValue<int>() == 0 && r["successes"]!.GetValue<int>() == Users * 3,
+                $"{clients[c].Name}: a call failed after {ClientRetries} retries: {r.ToJsonString()}"));
+            failedAttempts += rounds.Sum(r => r["failedAttempts"]!.GetValue<int>());
+            retried += rounds.Sum(r => r["retried"]!.GetValue<int>());
         }
 
         // Every user whose grain lived on the killed silo was exchanged again, exactly once (its tokens died with the
-        // process). A user whose grain lived on the survivor may be too, once: Orleans deactivates a survivor's
-        // activations whose grain-directory entry was in the dead silo's partition. Nobody is exchanged more than twice.
+        // process). A user whose grain lived on the survivor may be too, once: with the default directory Orleans
+        // deactivates a survivor's activations whose directory entry was in the dead silo's partition. Nobody more than once.
         Assert.All(hosted, u => Assert.Equal(2, zone.ExchangeCount(u)));
         Assert.All(deployment.Users.Keys, u => Assert.InRange(zone.ExchangeCount(u), 1, 2));
         var directoryCasualties = deployment.Users.Keys.Except(hosted).Where(u => zone.ExchangeCount(u) == 2).ToList();
@@ -123,8 +146,9 @@ public sealed partial class MultiProcessClusterTests
         Assert.Equal(Users + hosted.Count + directoryCasualties.Count, zone.TotalExchanges);
         Assert.False(survivor.HasExited, "the surviving silo is still running");
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"SIGKILL: {Users} users; the killed silo hosted {hosted.Count} grains, the survivor {Users - hosted.Count}; exchanges {Users} before, " +
-            $"{zone.TotalExchanges} after: +{hosted.Count} for the killed silo's users, +{directoryCasualties.Count} for survivor grains whose directory entry died with it");
+            $"SIGKILL, grain directory {directory}: {Users} users, 2 clients x 3 calls per user per round; the killed silo hosted {hosted.Count} grains. " +
+            $"Declared dead after {declaredDeadAfter.TotalSeconds:0.0} s; failed calls after retry 0; failed attempts {failedAttempts} in {retried} retried calls; " +
+            $"extra exchanges +{hosted.Count} (the killed silo's users) +{directoryCasualties.Count} (survivor grains whose directory entry died with it).");
 
         await StopClientsAsync(client1, client2);
         survivor.Signal(SigTerm);
@@ -189,7 +213,10 @@ public sealed partial class MultiProcessClusterTests
         private Dictionary<string, string> _cluster = [];
         private string _clientDll = string.Empty;
         private string _usersFile = string.Empty;
+        private readonly Dictionary<ChildProcess, int> _siloPorts = [];
         private bool _fastFailureDetection;
+        private KeycardGrainDirectory _directory;
+        private int _redisPort;
 
         public LocalKeycardZone Zone { get; private set; } = null!;
 
@@ -199,7 +226,7 @@ public sealed partial class MultiProcessClusterTests
 
         public ChildProcess SiloB { get; private set; } = null!;
 
-        public static async Task<Deployment> StartAsync(bool fastFailureDetection)
+        public static async Task<Deployment> StartAsync(bool fastFailureDetection, KeycardGrainDirectory directory)
         {
             var redisServer = FindOnPath("redis-server");
             if (redisServer is null)
@@ -208,7 +235,7 @@ public sealed partial class MultiProcessClusterTests
                 SharedFiles.SkipOrFail("KEYCARDSENTRY_REQUIRE_REDIS", message);
             }
 
-            var deployment = new Deployment { _fastFailureDetection = fastFailureDetection };
+            var deployment = new Deployment { _fastFailureDetection = fastFailureDetection, _directory = directory };
             try
             {
                 await deployment.StartCoreAsync(redisServer);
@@ -225,7 +252,7 @@ public sealed partial class MultiProcessClusterTests
         {
             var siloDll = BuildOutput("SiloDll");
             _clientDll = BuildOutput("LoadClientDll");
-            var redisPort = FreePort();
+            var redisPort = _redisPort = FreePort();
             var redis = Track(ChildProcess.Start("redis", redisServer, ["--port", redisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]));
             await redis.WaitForLineAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), StartBound, cancellationToken: Ct);
 
@@ -250,7 +277,7 @@ public sealed partial class MultiProcessClusterTests
                 SiloB.WaitForLineAsync(IsSiloBanner, StartBound, cancellationToken: Ct));
         }
 
-        public ChildProcess StartClient(string name, bool nearCache)
+        public ChildProcess StartClient(string name, bool nearCache, int retries = 0)
         {
             var environment = new Dictionary<string, string>(_cluster) { ["Keycard__NearCache"] = nearCache ? "true" : "false" };
             if (_fastFailureDetection)
@@ -260,8 +287,47 @@ public sealed partial class MultiProcessClusterTests
                 environment["Cluster__GatewayListRefreshPeriod"] = "00:00:02";
             }
 
-            var client = Track(ChildProcess.Start(name, "dotnet", [_clientDll, "--users", _usersFile, "--calls", "3", "--until-stopped", "--interval-ms", "200"], environment));
+            var client = Track(ChildProcess.Start(
+                name, "dotnet", [_clientDll, "--users", _usersFile, "--calls", "3", "--until-stopped", "--interval-ms", "200", "--retries", retries.ToString(), "--retry-delay-ms", "250"], environment));
             return client;
+        }
+
+        /// <summary>
+        /// Waits (bounded) until the membership table in Redis marks <paramref name="silo"/> Dead: its row, named by its
+        /// address and silo port, has <c>Status</c> 6 (<c>SiloStatus.Dead</c>).
+        /// </summary>
+        public async Task WaitUntilDeclaredDeadAsync(ChildProcess silo, TimeSpan bound)
+        {
+            var port = _siloPorts[silo];
+            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_redisPort}");
+            var server = redis.GetServer("127.0.0.1", _redisPort);
+            var database = redis.GetDatabase();
+            await Eventually.ReturnsAsync(
+                async () =>
+                {
+                    foreach (var key in server.Keys(pattern: "*members*"))
+                    {
+                        foreach (var row in await database.HashGetAllAsync(key))
+                        {
+                            if (row.Name.ToString().Contains($"127.0.0.1:{port}:", StringComparison.Ordinal) && IsDead(row.Value.ToString()))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+
+                    return false;
+                },
+                dead => dead,
+                Ct,
+                bound);
+        }
+
+        private static bool IsDead(string row)
+        {
+            using var json = JsonDocument.Parse(row);
+            return json.RootElement.TryGetProperty("Status", out var status)
+                && ((status.ValueKind == JsonValueKind.Number && status.GetInt32() == 6) || (status.ValueKind == JsonValueKind.String && status.GetString() == "Dead"));
         }
 
         /// <summary>The users whose grain exchanged on <paramref name="silo"/> (from its debug log of hashed grain keys).</summary>
@@ -278,9 +344,11 @@ public sealed partial class MultiProcessClusterTests
 
         private ChildProcess StartSilo(string name, string siloDll)
         {
+            var siloPort = FreePort();
             var environment = new Dictionary<string, string>(_cluster)
             {
-                ["Cluster__SiloPort"] = FreePort().ToString(),
+                ["Cluster__SiloPort"] = siloPort.ToString(),
+                ["Cluster__GrainDirectory"] = _directory.ToString(),
                 ["Cluster__GatewayPort"] = FreePort().ToString(),
                 ["Cluster__AdvertisedIP"] = "127.0.0.1",
                 ["Silo__HttpPort"] = "0",
@@ -305,7 +373,9 @@ public sealed partial class MultiProcessClusterTests
                 environment["Cluster__ResponseTimeout"] = "00:00:05";
             }
 
-            return Track(ChildProcess.Start(name, "dotnet", [siloDll], environment));
+            var silo = Track(ChildProcess.Start(name, "dotnet", [siloDll], environment));
+            _siloPorts[silo] = siloPort;
+            return silo;
         }
 
         private ChildProcess Track(ChildProcess process)

@@ -21,8 +21,12 @@ internal static class ClusterRegistration
 {
     private const string TlsKey = "Tls";
 
-    /// <summary>Registers the options and their validators; returns the mode the configuration asks for.</summary>
-    public static KeycardClusterMode AddOptions(IServiceCollection services, IConfiguration clusterSection, bool forSilo)
+    /// <summary>
+    /// Registers the options and their validators; returns what the configuration asks for, as far as it converts (the
+    /// mode and the grain directory pick providers while the builder is configured; the validator stops a wrong value
+    /// at start, before any of it runs).
+    /// </summary>
+    public static KeycardClusterOptions AddOptions(IServiceCollection services, IConfiguration clusterSection, bool forSilo)
     {
         var keys = new ConfigurationKeyBinder(clusterSection, typeof(KeycardClusterOptions), TlsKey);
         services.AddOptions<KeycardClusterOptions>().Configure(keys.Bind).ValidateOnStart();
@@ -41,12 +45,20 @@ internal static class ClusterRegistration
 
         var requested = new KeycardClusterOptions();
         keys.Bind(requested);
-        return requested.Mode;
+        return requested;
     }
 
-    public static void ConfigureSilo(ISiloBuilder silo, KeycardClusterMode mode)
+    public static void ConfigureSilo(ISiloBuilder silo, KeycardClusterOptions requested)
     {
+        var mode = requested.Mode;
         var services = silo.Services;
+        if (requested.GrainDirectory == KeycardGrainDirectory.Distributed)
+        {
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10: chosen explicitly through Cluster:GrainDirectory.
+            silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+        }
+
         ConfigureShared(services, mode);
         services.AddOptions<EndpointOptions>().Configure<IOptions<KeycardClusterOptions>>((endpoints, cluster) => ConfigureEndpoints(endpoints, cluster.Value));
         if (mode == KeycardClusterMode.Redis)

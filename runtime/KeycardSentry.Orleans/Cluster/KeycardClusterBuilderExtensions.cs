@@ -18,7 +18,7 @@ public static class KeycardClusterBuilderExtensions
 {
     /// <summary>
     /// Configures this silo's membership (localhost or Redis), cluster and service ids, silo and gateway ports,
-    /// advertised address, failure detection and cluster TLS from the <c>Cluster</c> section of
+    /// advertised address, grain directory, failure detection and cluster TLS from the <c>Cluster</c> section of
     /// <paramref name="configuration"/>. A configuration error stops the host's start with an
     /// <c>OptionsValidationException</c> whose failures each name the key and its environment variable.
     /// </summary>
@@ -27,8 +27,8 @@ public static class KeycardClusterBuilderExtensions
     public static ISiloBuilder UseKeycardCluster(this ISiloBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var mode = ClusterRegistration.AddOptions(builder.Services, ClusterSection(configuration), forSilo: true);
-        ClusterRegistration.ConfigureSilo(builder, mode);
+        var requested = ClusterRegistration.AddOptions(builder.Services, ClusterSection(configuration), forSilo: true);
+        ClusterRegistration.ConfigureSilo(builder, requested);
         return builder;
     }
 
@@ -43,8 +43,8 @@ public static class KeycardClusterBuilderExtensions
     public static IClientBuilder UseKeycardCluster(this IClientBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var mode = ClusterRegistration.AddOptions(builder.Services, ClusterSection(configuration), forSilo: false);
-        ClusterRegistration.ConfigureClient(builder, mode);
+        var requested = ClusterRegistration.AddOptions(builder.Services, ClusterSection(configuration), forSilo: false);
+        ClusterRegistration.ConfigureClient(builder, requested.Mode);
         return builder;
     }
 

@@ -56,6 +56,14 @@ public sealed class KeycardClusterOptions
     /// </summary>
     public string? AdvertisedIP { get; set; }
 
+    /// <summary>
+    /// Silo only: where the cluster records which silo hosts each grain activation. <see cref="KeycardGrainDirectory.Default"/>
+    /// (Orleans' built-in, eventually consistent directory) or <see cref="KeycardGrainDirectory.Distributed"/> (Orleans'
+    /// strongly consistent <c>AddDistributedGrainDirectory()</c>, experimental in Orleans 10). Every silo of a cluster must
+    /// use the same one.
+    /// </summary>
+    public KeycardGrainDirectory GrainDirectory { get; set; } = KeycardGrainDirectory.Default;
+
     /// <summary>Silo only: Orleans <c>ClusterMembershipOptions.ProbeTimeout</c> (Orleans default 5 s).</summary>
     public TimeSpan? ProbeTimeout { get; set; }
 
@@ -90,4 +98,18 @@ public enum KeycardClusterMode
 
     /// <summary>Membership in Redis: any number of silos on any machines that share the connection string and ids.</summary>
     Redis,
+}
+
+/// <summary>The grain directory of the silos (<see cref="KeycardClusterOptions.GrainDirectory"/>).</summary>
+public enum KeycardGrainDirectory
+{
+    /// <summary>Orleans' built-in grain directory: partitioned over the silos, eventually consistent.</summary>
+    Default,
+
+    /// <summary>
+    /// Orleans' distributed grain directory (<c>AddDistributedGrainDirectory()</c>, experimental in Orleans 10,
+    /// diagnostic ORLEANSEXP003): partitioned over the silos with ranges handed over on membership changes, strongly
+    /// consistent, so a grain has at most one activation even while silos join and fail.
+    /// </summary>
+    Distributed,
 }

@@ -90,6 +90,7 @@ internal sealed class KeycardClusterOptionsValidator(ConfigurationKeyBinder keys
             }
         }
 
+        checks.Check(nameof(options.GrainDirectory), !Enum.IsDefined(options.GrainDirectory), options.GrainDirectory, "use Default or Distributed, the same on every silo.");
         checks.Time(nameof(options.ProbeTimeout), options.ProbeTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         checks.Number(nameof(options.NumMissedProbesLimit), options.NumMissedProbesLimit, 1, 100);
         checks.Time(nameof(options.DeathVoteExpiration), options.DeathVoteExpiration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using KeycardSentry.Internal;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -27,7 +25,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
     private readonly TimeProvider _time;
     private readonly KeycardGrainMetrics _metrics;
     private readonly ILogger<UserTokenGrain> _logger;
-    private string? _key;
+    private SubjectBinding? _binding;
     private TokenTable? _table;
 
     public UserTokenGrain(
@@ -46,7 +44,8 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
         _logger = logger;
     }
 
-    private string Key => _key ??= this.GetPrimaryKeyString();
+    /// <summary>The grain key (kept by the binding read from it, so not twice).</summary>
+    private string Key => _binding?.Key ?? this.GetPrimaryKeyString();
 
     public async Task<TokenGrant> GetTokenAsync(TokenGrainRequest request)
     {
@@ -126,7 +125,13 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
             throw;
         }
 
-        if (!FixedTimeEquals(identity.Binding.Key, Key))
+        // The grain key read back as a binding once per activation; a key that is no binding matches nobody.
+        if (_binding is null && SubjectBinding.TryParseKey(this.GetPrimaryKeyString(), out var own))
+        {
+            _binding = own;
+        }
+
+        if (!SubjectBinding.FixedTimeEquals(identity.Binding, _binding))
         {
             _metrics.Denied("wrong_user");
             throw new KeycardSubjectException("The subject token does not prove the user this token grain belongs to.");
@@ -134,9 +139,6 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
 
         return identity;
     }
-
-    private static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a.AsSpan()), MemoryMarshal.AsBytes(b.AsSpan()));
 
     [LoggerMessage(1, LogLevel.Debug, "Token grain {GrainKey} exchanged: token {Fingerprint}, expires {ExpiresAt:O}.")]
     private static partial void LogExchanged(ILogger logger, string grainKey, string fingerprint, DateTimeOffset expiresAt);

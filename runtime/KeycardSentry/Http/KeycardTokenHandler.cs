@@ -96,7 +96,18 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
             await request.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var response = await SendWithTokenAsync(request, token, cancellationToken).ConfigureAwait(false);
+        // The first send inline (no second async method and task per call); the header comes off the request after it.
+        HttpResponseMessage response;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            request.Headers.Authorization = null;
+        }
+
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             Log.RetryingAfterUnauthorized(_logger, token.Fingerprint, call.Describe());
@@ -154,9 +165,10 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         }
 
         var expanded = ExpandedScopes.Of(token, _catalog.Implications);
-        foreach (var scope in required)
+        for (var i = 0; i < required.Count; i++)
         {
-            if (expanded.Contains(scope))
+            // Indexed, not foreach: an enumerator of an IReadOnlyList is an allocation per call.
+            if (expanded.Contains(required[i]))
             {
                 return;
             }

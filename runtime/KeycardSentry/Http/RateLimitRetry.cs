@@ -12,7 +12,18 @@ namespace KeycardSentry.Internal;
 /// </summary>
 internal static class RateLimitRetry
 {
-    public const string PipelineName = "keycard-rate-limit";
+    /// <summary>The retry pipeline for one API's options (on the injected clock), or null when retries are off.</summary>
+    public static ResiliencePipeline<HttpResponseMessage>? Build(KeycardApiOptions options, KeycardApiProfile profile, TimeProvider timeProvider, ILogger logger)
+    {
+        if (options.MaxRateLimitRetries < 1)
+        {
+            return null;
+        }
+
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        Configure(builder, options, profile, timeProvider, logger);
+        return builder.Build();
+    }
 
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, KeycardApiOptions options, KeycardApiProfile profile, TimeProvider timeProvider, ILogger logger)
     {

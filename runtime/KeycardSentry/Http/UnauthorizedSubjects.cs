@@ -12,7 +12,7 @@ internal sealed class UnauthorizedSubjects(TimeSpan cooldown, TimeProvider time)
     public bool IsCoolingDown(string subjectToken)
     {
         // The common case, nobody remembered: no hashing, no lookup.
-        if (_entries.Count == 0)
+        if (_entries.IsEmpty)
         {
             return false;
         }

@@ -39,6 +39,9 @@ internal sealed class BoundedCache<TKey, TValue>
 
     public int Count => _entries.Count;
 
+    /// <summary>True when the map holds nothing; unlike <see cref="Count"/>, takes no lock (a per-call check can afford it).</summary>
+    public bool IsEmpty => _entries.IsEmpty;
+
     public bool TryGetValue(TKey key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value) => _entries.TryGetValue(key, out value);
 
     /// <summary>The entry for <paramref name="key"/>, created by <paramref name="create"/> when absent (then bounded).</summary>

@@ -13,12 +13,22 @@ internal sealed partial class HeaderFreeHttpClientLogger(ILogger logger) : IHttp
 {
     public object? LogRequestStart(HttpRequestMessage request)
     {
-        LogStart(logger, request.Method.Method, PathOf(request));
+        // Checked first: the URL string is only built for a line that is written.
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            LogStart(logger, request.Method.Method, PathOf(request));
+        }
+
         return null;
     }
 
-    public void LogRequestStop(object? context, HttpRequestMessage request, HttpResponseMessage response, TimeSpan elapsed) =>
-        LogStop(logger, request.Method.Method, PathOf(request), (int)response.StatusCode, elapsed.TotalMilliseconds);
+    public void LogRequestStop(object? context, HttpRequestMessage request, HttpResponseMessage response, TimeSpan elapsed)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            LogStop(logger, request.Method.Method, PathOf(request), (int)response.StatusCode, elapsed.TotalMilliseconds);
+        }
+    }
 
     public void LogRequestFailed(object? context, HttpRequestMessage request, HttpResponseMessage? response, Exception exception, TimeSpan elapsed) =>
         LogFailed(logger, request.Method.Method, PathOf(request), exception.GetType().Name, elapsed.TotalMilliseconds);

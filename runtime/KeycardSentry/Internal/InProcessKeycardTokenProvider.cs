@@ -48,10 +48,32 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
     /// <summary>How many users (subject bindings) have a table now.</summary>
     internal int Count => _tables.Count;
 
-    public async ValueTask<KeycardToken> GetTokenAsync(KeycardTokenRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<KeycardToken> GetTokenAsync(KeycardTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var identity = await _validator.ValidateAsync(request.SubjectToken, cancellationToken).ConfigureAwait(false);
+
+        // A remembered validation and a cached token complete without any await (no state machine on the hit path);
+        // every failure still arrives as a faulted ValueTask, as from an async method.
+        ValueTask<SubjectIdentity> validation;
+        try
+        {
+            validation = _validator.ValidateAsync(request.SubjectToken, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<KeycardToken>(ex);
+        }
+
+        return validation.IsCompletedSuccessfully
+            ? FromTable(request, validation.Result, cancellationToken)
+            : ValidatedFromTableAsync(request, validation, cancellationToken);
+    }
+
+    private async ValueTask<KeycardToken> ValidatedFromTableAsync(KeycardTokenRequest request, ValueTask<SubjectIdentity> validation, CancellationToken cancellationToken) =>
+        await FromTable(request, await validation.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private ValueTask<KeycardToken> FromTable(KeycardTokenRequest request, SubjectIdentity identity, CancellationToken cancellationToken)
+    {
         var table = _tables.GetOrAdd(identity.Binding, static (binding, self) => new TokenTable(self._policy, self._timeProvider, !binding.IsJwt), this);
         var pending = table.GetAsync(
             request.Resource,
@@ -65,12 +87,14 @@ internal sealed class InProcessKeycardTokenProvider : IKeycardTokenProvider
             var hit = pending.Result;
             _metrics.CacheHit();
             Log.CacheHit(_logger, identity.IsValidatedJwt ? "jwt" : "opaque", request.Resource, hit.Token.Fingerprint);
-            return hit.Token;
+            return new ValueTask<KeycardToken>(hit.Token);
         }
 
         _metrics.CacheMiss();
-        return (await pending.ConfigureAwait(false)).Token;
+        return FetchedAsync(pending);
     }
+
+    private static async ValueTask<KeycardToken> FetchedAsync(ValueTask<TokenEntry> pending) => (await pending.ConfigureAwait(false)).Token;
 
     public async ValueTask InvalidateAsync(KeycardTokenRequest request, string fingerprint, CancellationToken cancellationToken = default)
     {

@@ -99,7 +99,7 @@ internal sealed class KeycardExchangeClient : IKeycardExchangeClient
             var metadata = await _metadata.GetAsync(cancellationToken).ConfigureAwait(false);
             var response = await PostAsync(metadata.TokenEndpoint, form, requestedScopes, cancellationToken).ConfigureAwait(false);
             _metrics.Exchanged(grant, _timeProvider.GetElapsedTime(started));
-            Log.ExchangeSucceeded(_logger, grant, resource, response.Token.Fingerprint, response.Token.ExpiresAt, string.Join(' ', response.Token.Scopes));
+            Log.ExchangeSucceeded(_logger, grant, resource, response.Token.Fingerprint, response.Token.ExpiresAt, string.Join(' ', response.Token.SortedScopes));
             activity?.SetTag("keycard.token.fingerprint", response.Token.Fingerprint);
             return response;
         }

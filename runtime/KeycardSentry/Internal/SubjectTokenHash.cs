@@ -67,11 +67,13 @@ internal readonly struct SubjectTokenHash : IEquatable<SubjectTokenHash>
         }
     }
 
-    /// <summary>Compares the two hashes in constant time.</summary>
+    /// <summary>
+    /// Compares the two hashes in constant time: the four words are XORed and ORed together without a branch, so the
+    /// time does not depend on where they differ. (<see cref="CryptographicOperations.FixedTimeEquals"/> does the same
+    /// byte by byte, unoptimised on purpose, which made it the largest single cost of a cache hit.)
+    /// </summary>
     public static bool FixedTimeEquals(in SubjectTokenHash left, in SubjectTokenHash right) =>
-        CryptographicOperations.FixedTimeEquals(
-            MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in left)),
-            MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in right)));
+        ((left._w0 ^ right._w0) | (left._w1 ^ right._w1) | (left._w2 ^ right._w2) | (left._w3 ^ right._w3)) == 0;
 
     /// <summary>The lower-case hex of the hash, as used in the string form of a <see cref="SubjectBinding"/>.</summary>
     public string ToHexLower() => Convert.ToHexStringLower(MemoryMarshal.AsBytes(new ReadOnlySpan<SubjectTokenHash>(in this)));

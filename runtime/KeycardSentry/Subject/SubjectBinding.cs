@@ -24,12 +24,15 @@ internal sealed class SubjectBinding : IEquatable<SubjectBinding>
     public const string OpaquePrefix = "opaque:";
 
     private static readonly JsonWebTokenHandler Reader = new() { MapInboundClaims = false };
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
-    private SubjectBinding(bool isJwt, SubjectTokenHash hash)
+    private string? _key;
+
+    private SubjectBinding(bool isJwt, SubjectTokenHash hash, string? key = null)
     {
         IsJwt = isJwt;
         Hash = hash;
-        Key = (isJwt ? JwtPrefix : OpaquePrefix) + hash.ToHexLower();
+        _key = key;
     }
 
     /// <summary>True for a JWT binding (issuer and subject), false for an opaque one (the token's own hash).</summary>
@@ -38,8 +41,8 @@ internal sealed class SubjectBinding : IEquatable<SubjectBinding>
     /// <summary>The 32-byte hash the binding is made of (of <c>{iss}\n{sub}</c>, or of the token).</summary>
     public SubjectTokenHash Hash { get; }
 
-    /// <summary>The string form: <c>jwt:{hex}</c> or <c>opaque:{hex}</c>; also the key of the user's token grain.</summary>
-    public string Key { get; }
+    /// <summary>The string form: <c>jwt:{hex}</c> or <c>opaque:{hex}</c>; also the key of the user's token grain. Written when first asked for.</summary>
+    public string Key => _key ??= (IsJwt ? JwtPrefix : OpaquePrefix) + Hash.ToHexLower();
 
     /// <summary>The binding of a JWT whose signature, issuer and lifetime were validated.</summary>
     public static SubjectBinding ForJwt(string issuer, string subject)
@@ -77,6 +80,47 @@ internal sealed class SubjectBinding : IEquatable<SubjectBinding>
         }
 
         return ForOpaque(tokenHash);
+    }
+
+    /// <summary>
+    /// Reads a binding back from its string form (a token grain's key), exactly as <see cref="Key"/> writes it: the
+    /// prefix, then 64 lower-case hex digits. Anything else is not a binding.
+    /// </summary>
+    public static bool TryParseKey(string? key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SubjectBinding? binding)
+    {
+        binding = null;
+        bool isJwt;
+        ReadOnlySpan<char> hex;
+        if (key is null)
+        {
+            return false;
+        }
+        else if (key.StartsWith(JwtPrefix, StringComparison.Ordinal))
+        {
+            isJwt = true;
+            hex = key.AsSpan(JwtPrefix.Length);
+        }
+        else if (key.StartsWith(OpaquePrefix, StringComparison.Ordinal))
+        {
+            isJwt = false;
+            hex = key.AsSpan(OpaquePrefix.Length);
+        }
+        else
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[SubjectTokenHash.Size];
+        if (hex.Length != 2 * SubjectTokenHash.Size
+            || hex.ContainsAnyExcept(LowerHex)
+            || Convert.FromHexString(hex, bytes, out _, out var written) != OperationStatus.Done
+            || written != SubjectTokenHash.Size)
+        {
+            return false;
+        }
+
+        binding = new SubjectBinding(isJwt, System.Runtime.InteropServices.MemoryMarshal.Read<SubjectTokenHash>(bytes), key);
+        return true;
     }
 
     /// <summary>Compares two bindings in constant time (kind and all 32 bytes).</summary>

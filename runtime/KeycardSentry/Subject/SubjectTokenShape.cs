@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace KeycardSentry.Internal;
 
@@ -13,6 +14,11 @@ internal static class SubjectTokenShape
     private static readonly SearchValues<char> B64TokenChars =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
 
+    // String instances that passed the character scan (strings are immutable, so once is enough): a request's token is
+    // scanned once, however many calls it makes. Weak keys, nothing but a marker kept; the length limit is checked every time.
+    private static readonly ConditionalWeakTable<string, object> Scanned = new();
+    private static readonly object Passed = new();
+
     /// <summary>Null when the token has the shape of a bearer token within the limit; otherwise why not (no token text in it).</summary>
     public static string? Check(string? token, int maxLength)
     {
@@ -26,12 +32,18 @@ internal static class SubjectTokenShape
             return $"it is {token.Length} characters long, more than Keycard:MaxSubjectTokenLength ({maxLength})";
         }
 
+        if (Scanned.TryGetValue(token, out _))
+        {
+            return null;
+        }
+
         var span = token.AsSpan().TrimEnd('=');
         if (span.IsEmpty || span.IndexOfAnyExcept(B64TokenChars) >= 0)
         {
             return "it is not a bearer token (RFC 6750 b64token characters only: letters, digits, '-', '.', '_', '~', '+', '/', trailing '=')";
         }
 
+        Scanned.AddOrUpdate(token, Passed);
         return null;
     }
 }

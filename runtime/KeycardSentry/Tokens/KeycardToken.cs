@@ -7,21 +7,27 @@ namespace KeycardSentry;
 /// <remarks><see cref="ToString"/> shows the fingerprint, never the token.</remarks>
 public sealed class KeycardToken
 {
+    private IReadOnlySet<string>? _scopes;
+
     /// <summary>Creates a token.</summary>
     public KeycardToken(string accessToken, string tokenType, DateTimeOffset expiresAt, IEnumerable<string> scopes, string? issuedTokenType = null)
         : this(accessToken, tokenType, expiresAt, scopes, issuedTokenType, null)
     {
     }
 
-    /// <summary>Creates a token whose fingerprint is already known (a grant from the grain carries it): no second hash.</summary>
+    /// <summary>
+    /// Creates a token whose fingerprint is already known (a grant from the grain carries it): no second hash. A scope
+    /// array that is already distinct and sorted ordinally (what a grant carries) is kept as it is, not copied.
+    /// </summary>
     internal KeycardToken(string accessToken, string tokenType, DateTimeOffset expiresAt, IEnumerable<string> scopes, string? issuedTokenType, string? fingerprint)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
         AccessToken = accessToken;
         TokenType = string.IsNullOrWhiteSpace(tokenType) ? "Bearer" : tokenType;
         ExpiresAt = expiresAt;
-        SortedScopes = [.. (scopes ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        Scopes = new HashSet<string>(SortedScopes, StringComparer.Ordinal);
+        SortedScopes = fingerprint is not null && scopes is string[] array && IsDistinctAndSorted(array)
+            ? array
+            : [.. (scopes ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         IssuedTokenType = issuedTokenType;
         Fingerprint = fingerprint ?? ComputeFingerprint(accessToken);
     }
@@ -36,7 +42,8 @@ public sealed class KeycardToken
     public DateTimeOffset ExpiresAt { get; }
 
     /// <summary>The scopes the token carries (from the response's <c>scope</c>, else the requested ones).</summary>
-    public IReadOnlySet<string> Scopes { get; }
+    /// <remarks>Built on first use: the runtime itself reads <see cref="SortedScopes"/>, so a cached token costs no set.</remarks>
+    public IReadOnlySet<string> Scopes => _scopes ??= new HashSet<string>(SortedScopes, StringComparer.Ordinal);
 
     /// <summary>The scopes, distinct and sorted ordinally (what travels to Orleans clients and into messages).</summary>
     internal string[] SortedScopes { get; }
@@ -53,6 +60,19 @@ public sealed class KeycardToken
     /// <summary>Computes the fingerprint of an access token.</summary>
     public static string ComputeFingerprint(string accessToken) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(accessToken)), 0, 8);
+
+    private static bool IsDistinctAndSorted(string[] scopes)
+    {
+        for (var i = 1; i < scopes.Length; i++)
+        {
+            if (scopes[i - 1] is null || string.CompareOrdinal(scopes[i - 1], scopes[i]) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return scopes.Length == 0 || scopes[^1] is not null;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"KeycardToken {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', SortedScopes)}] }}";

@@ -29,10 +29,10 @@ internal sealed class TokenTable
         _policy = policy;
         _time = time;
         _opaqueBinding = opaqueBinding;
-        _lastUsedTicks = time.GetTimestamp();
+        _lastUsedTicks = time.GetUtcNow().UtcTicks;
     }
 
-    /// <summary>The clock timestamp of the last call, for least-recently-used eviction of whole tables.</summary>
+    /// <summary>When the last call came (UTC ticks of the injected clock), for least-recently-used eviction of whole tables.</summary>
     public long LastUsed => Volatile.Read(ref _lastUsedTicks);
 
     /// <summary>How many (resource, scope set) slots the table holds.</summary>
@@ -75,8 +75,9 @@ internal sealed class TokenTable
         Func<TState, string?, Task<KeycardExchangeResponse>> fetch,
         CancellationToken cancellationToken)
     {
-        Volatile.Write(ref _lastUsedTicks, _time.GetTimestamp());
+        // One clock read per call: it dates the call for eviction and decides freshness.
         var now = _time.GetUtcNow();
+        Volatile.Write(ref _lastUsedTicks, now.UtcTicks);
         var slot = Find(resource, scopes);
         if (slot?.Current is { } entry && now < entry.ServableUntil)
         {
@@ -167,7 +168,7 @@ internal sealed class TokenTable
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        slot.LastUsed = _time.GetTimestamp();
+        slot.LastUsed = now.UtcTicks;
         Task<TokenEntry> flight;
         lock (_lock)
         {

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace KeycardSentry.Benchmarks;
+
+/// <summary>
+/// Runs one benchmark's body in a loop with its setup, outside BenchmarkDotNet, so a profiler can watch it:
+/// <c>DOTNET_PerfMapEnabled=1 perf record -g -e cpu-clock dotnet bin/Release/net10.0/KeycardSentry.Benchmarks.dll profile handler 20</c>
+/// (sampling with JIT symbols), or under <c>valgrind --tool=callgrind</c> with an operation count (instructions per
+/// operation, repeatable on a busy machine: run with two counts and divide the difference).
+/// </summary>
+internal static class Profile
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length is < 1 or > 3)
+        {
+            Console.Error.WriteLine("usage: profile <floor-get|inprocess|near|handler-floor|handler|grain-floor|grain|grain-gateway|typed-floor|typed|typed-refit> [seconds=10] [--ops N]");
+            return 2;
+        }
+
+        var seconds = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+        var ops = args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : long.MaxValue;
+        Func<Task> body;
+        Action cleanup;
+        switch (args[0])
+        {
+            case "floor-get" or "inprocess":
+            {
+                var b = new TokenGetBenchmarks();
+                b.Setup();
+                body = args[0] == "floor-get" ? () => { b.Floor(); return Task.CompletedTask; } : () => b.InProcessJwt().AsTask();
+                cleanup = b.Cleanup;
+                break;
+            }
+
+            case "near":
+            {
+                var b = new TokenGetBenchmarks();
+                b.SetupNearCache();
+                body = () => b.NearCacheHit().AsTask();
+                cleanup = b.Cleanup;
+                break;
+            }
+
+            case "handler-floor" or "handler":
+            {
+                var b = new HandlerBenchmarks();
+                b.Setup();
+                body = args[0] == "handler" ? b.HandlerJwtSubject : b.FixedBearerDictionaryLookup;
+                cleanup = b.Cleanup;
+                break;
+            }
+
+            case "grain-floor" or "grain" or "grain-gateway":
+            {
+                var b = new GrainPathBenchmarks();
+                b.Setup();
+                body = args[0] switch
+                {
+                    "grain-floor" => b.FloorGrainCall,
+                    "grain" => () => b.UserGrainValidatedOnClient().AsTask(),
+                    _ => () => b.UserGrainThroughGateway().AsTask(),
+                };
+                cleanup = b.Cleanup;
+                break;
+            }
+
+            case "typed-floor" or "typed" or "typed-refit":
+            {
+                var b = new TypedCallBenchmarks();
+                b.Setup();
+                body = args[0] switch { "typed" => b.Typed, "typed-refit" => b.RefitOnly, _ => b.HandWritten };
+                cleanup = b.Cleanup;
+                break;
+            }
+
+            default:
+                Console.Error.WriteLine("unknown case " + args[0]);
+                return 2;
+        }
+
+        for (var i = 0; i < 1000; i++)
+        {
+            await body();
+        }
+
+        var exceptions = 0L;
+        string? lastException = null;
+        AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+        {
+            Interlocked.Increment(ref exceptions);
+            lastException = e.Exception.GetType().FullName + ": " + e.Exception.Message;
+        };
+        Console.Error.WriteLine("profile: measuring");
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        long count = 0;
+        while (count < ops && Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
+        {
+            for (var i = 0; i < 100 && count < ops; i++, count++)
+            {
+                await body();
+            }
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        Console.Error.WriteLine($"profile: {count} ops in {elapsed.TotalSeconds:0.00} s = {elapsed.TotalMicroseconds / count:0.000} µs/op (wall), {cpu.TotalMicroseconds / count:0.000} µs/op (process CPU), {exceptions} exceptions thrown{(lastException is null ? string.Empty : " (last: " + lastException + ")")}");
+        cleanup();
+        return 0;
+    }
+}
