@@ -8,9 +8,10 @@ namespace KeycardSentry.Orleans;
 public sealed class TokenGrant
 {
     /// <summary>Creates a grant.</summary>
-    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt, DateTimeOffset cacheUntil)
+    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt, DateTimeOffset cacheUntil, DateTimeOffset servableUntil)
     {
         CacheUntil = cacheUntil;
+        ServableUntil = servableUntil;
         AccessToken = accessToken;
         TokenType = tokenType;
         ExpiresAt = expiresAt;
@@ -58,6 +59,13 @@ public sealed class TokenGrant
     /// </summary>
     [Id(7)]
     public DateTimeOffset CacheUntil { get; }
+
+    /// <summary>
+    /// Until when the grain itself serves this token. Between <see cref="CacheUntil"/> and this instant a client may still
+    /// serve its copy while it asks the grain again in the background (refresh ahead without making a caller wait); never after.
+    /// </summary>
+    [Id(8)]
+    public DateTimeOffset ServableUntil { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"TokenGrant {{ Fingerprint = {Fingerprint}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes)}] }}";

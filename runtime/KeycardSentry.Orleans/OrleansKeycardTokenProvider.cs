@@ -17,8 +17,10 @@ namespace KeycardSentry.Orleans;
 /// </para>
 /// <para>
 /// With the near cache on, the grant the grain returned for a call's exact subject-token bytes, resource and scope set
-/// is kept in this process until the grain's <see cref="TokenGrant.CacheUntil"/>, the subject token's expiry or
-/// <see cref="KeycardOrleansClientOptions.NearCacheMaxAge"/>, whichever comes first.
+/// is kept in this process until the grain's <see cref="TokenGrant.ServableUntil"/>, the subject token's expiry or
+/// <see cref="KeycardOrleansClientOptions.NearCacheMaxAge"/>, whichever comes first. From the grain's refresh point
+/// (<see cref="TokenGrant.CacheUntil"/>) on, a call still gets the copy and one background ask (at most one per second
+/// per entry) lets the grain refresh ahead and brings its answer back.
 /// </para>
 /// </remarks>
 internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
@@ -52,9 +54,19 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
         }
 
         var key = NearCacheKey.For(request);
-        return _near.TryGet(key, out var token) == NearCacheLookup.Hit
-            ? new ValueTask<KeycardToken>(token!)
-            : FromGrainAsync(request, key, cancellationToken);
+        switch (_near.TryGet(key, out var token))
+        {
+            case NearCacheLookup.Hit:
+                return new ValueTask<KeycardToken>(token!);
+            case NearCacheLookup.HitRefreshDue:
+                // Past the grain's refresh point, still servable: this caller gets the copy at once, and one ask in the
+                // background lets the grain refresh ahead and brings its answer (the renewed token once it landed) here.
+                // It starts on the thread pool: even issuing a grain call (validation, serialization) is not this caller's cost.
+                _ = Task.Run(() => RefreshNearCopyAsync(request, key), CancellationToken.None);
+                return new ValueTask<KeycardToken>(token!);
+            default:
+                return FromGrainAsync(request, key, cancellationToken);
+        }
     }
 
     public async ValueTask InvalidateAsync(KeycardTokenRequest request, string fingerprint, CancellationToken cancellationToken = default)
@@ -119,10 +131,23 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
         if (key is { } nearKey)
         {
             // The key hashes request.SubjectToken, the very token the grain just validated for this grant.
-            _near!.Add(nearKey, token, grant.CacheUntil, grant.SubjectExpiresAt, generation);
+            _near!.Add(nearKey, token, grant.CacheUntil, grant.ServableUntil, grant.SubjectExpiresAt, generation);
         }
 
         return token;
+    }
+
+    private async Task RefreshNearCopyAsync(KeycardTokenRequest request, NearCacheKey key)
+    {
+        try
+        {
+            await FromGrainAsync(request, key, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // a failed background ask changes nothing: the copy stays servable until its end, and the next ask waits a floor
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     /// <summary>The user's grain when this process can validate the token itself; null to go through the silo's gateway.</summary>

@@ -53,7 +53,7 @@ public class GrainPathBenchmarks
             _floorGrains[i] = grains.GetGrain<IFloorGrain>("floor-user" + i);
             _floorGrains[i].SetGrantAsync(new TokenGrant(
                 token.AccessToken, token.TokenType, token.ExpiresAt, [.. token.Scopes.Order(StringComparer.Ordinal)], token.Fingerprint,
-                token.IssuedTokenType, DateTimeOffset.UtcNow.AddHours(4), token.ExpiresAt)).GetAwaiter().GetResult();
+                token.IssuedTokenType, DateTimeOffset.UtcNow.AddHours(4), token.ExpiresAt, token.ExpiresAt)).GetAwaiter().GetResult();
             _floorRequests[i] = new TokenGrainRequest(_requests[i].SubjectToken, _requests[i].Resource, _requests[i].ScopeString);
         }
     }

@@ -33,8 +33,8 @@ public sealed class NearCacheHardeningTests
         var otherGeneration = cache.GenerationOf(otherStripe);
         var sameGeneration = cache.GenerationOf(sameStripe);
         cache.Invalidate(alice, "0123456789abcdef");
-        cache.Add(otherStripe, Token("kc_at_other"), time.GetUtcNow().AddMinutes(1), null, otherGeneration);
-        cache.Add(sameStripe, Token("kc_at_same"), time.GetUtcNow().AddMinutes(1), null, sameGeneration);
+        cache.Add(otherStripe, Token("kc_at_other"), time.GetUtcNow().AddMinutes(1), time.GetUtcNow().AddMinutes(1), null, otherGeneration);
+        cache.Add(sameStripe, Token("kc_at_same"), time.GetUtcNow().AddMinutes(1), time.GetUtcNow().AddMinutes(1), null, sameGeneration);
 
         Assert.Equal(NearCacheLookup.Hit, cache.TryGet(otherStripe, out var kept));
         Assert.Equal("kc_at_other", kept!.AccessToken);
@@ -69,6 +69,36 @@ public sealed class NearCacheHardeningTests
         var calls = cluster.GrainCalls.GetToken;
         Assert.Equal(bobToken.Fingerprint, (await provider.GetTokenAsync(bob, Ct)).Fingerprint);
         Assert.Equal(calls, cluster.GrainCalls.GetToken);
+    }
+
+    [Fact]
+    public void PastTheRefreshPoint_OneLookupPerSecondAsksAgain_AndNoCopyIsServedPastTheGrainsServableTime()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var cache = new NearTokenCache(100, TimeSpan.FromMinutes(5), time, new NearCacheMetrics(services.GetRequiredService<IMeterFactory>()));
+        var alice = Key("alice");
+        var start = time.GetUtcNow();
+        cache.Add(alice, Token("kc_at_alice"), cacheUntil: start.AddSeconds(60), servableUntil: start.AddSeconds(90), subjectExpiresAt: null, cache.GenerationOf(alice));
+
+        // Before the refresh point: plain hits.
+        Assert.Equal(NearCacheLookup.Hit, cache.TryGet(alice, out _));
+        time.Advance(TimeSpan.FromSeconds(60));
+
+        // From it on, 100 lookups in the same instant: every one is served, exactly one is told to ask the grain.
+        var lookups = Enumerable.Range(0, 100).Select(_ => cache.TryGet(alice, out var token) is var result && token is not null ? result : NearCacheLookup.Absent).ToList();
+        Assert.Equal(1, lookups.Count(l => l == NearCacheLookup.HitRefreshDue));
+        Assert.Equal(99, lookups.Count(l => l == NearCacheLookup.Hit));
+
+        // That ask failed (nothing was added): the next ask comes a floor later, not on every call.
+        time.Advance(NearTokenCache.RefreshRetryFloor - TimeSpan.FromTicks(1));
+        Assert.Equal(NearCacheLookup.Hit, cache.TryGet(alice, out _));
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(NearCacheLookup.HitRefreshDue, cache.TryGet(alice, out _));
+
+        // Never past the time the grain itself serves the token.
+        time.Advance(start.AddSeconds(90) - time.GetUtcNow());
+        Assert.Equal(NearCacheLookup.Expired, cache.TryGet(alice, out _));
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class NearCacheTests
     }
 
     [Fact]
-    public async Task NearEntryLastsUntilTheRefreshPoint_ThenTheGrainRefreshesAheadWithoutMakingTheCallerWait()
+    public async Task FromTheRefreshPoint_TheNearCopyIsServedWhileOneBackgroundAskLetsTheGrainRefreshAhead()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var zone = await LocalKeycardZone.StartAsync(new LocalKeycardZoneOptions
@@ -139,12 +139,16 @@ public sealed class NearCacheTests
         Assert.Equal(first.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
         Assert.Equal(1, cluster.GrainCalls.GetToken);
 
-        // At the refresh point the client asks the grain, which starts the refresh and answers with the still-valid token
-        // while Keycard holds the refresh: the caller does not wait for it.
+        // At the refresh point the caller gets the near copy at once, and one ask in the background lets the grain start
+        // the refresh (Keycard holds it here): nobody waits for the grain, let alone for Keycard.
         var gate = zone.HoldTokenRequests();
         time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(first.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
         await gate.WhenArrivedAsync(1, Ct).WaitAsync(Bound, Ct);
+        Assert.Equal(2, cluster.GrainCalls.GetToken);
+
+        // More calls in the same second: copies, no second background ask.
+        Assert.Equal(first.Fingerprint, (await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct)).Fingerprint);
         Assert.Equal(2, cluster.GrainCalls.GetToken);
         zone.StopHolding();
 
@@ -152,9 +156,13 @@ public sealed class NearCacheTests
         var grain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(subject));
         var landed = await Eventually.ReturnsAsync(() => grain.GetTokenAsync(GrainKeys.Request(subject)), g => g.Fingerprint != first.Fingerprint, Ct);
 
-        // The near entry of the old token lasted a few seconds; then the client gets the renewed token.
+        // The grain answered the background ask with the still-valid token, to be asked again a few seconds later; the
+        // next ask then brings the renewed token into the near cache, while callers keep getting the old one meanwhile.
         time.Advance(TokenPolicyFloor);
-        var renewed = await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct);
+        var renewed = await Eventually.ReturnsAsync(
+            async () => await provider.GetTokenAsync(KeycardWiring.Request(subject), Ct),
+            t => t.Fingerprint != first.Fingerprint,
+            Ct);
         Assert.Equal(landed.Fingerprint, renewed.Fingerprint);
         Assert.True(renewed.ExpiresAt > first.ExpiresAt);
         Assert.Equal(1, zone.ExchangeCount("frank"));

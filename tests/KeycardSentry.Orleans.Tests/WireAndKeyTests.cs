@@ -10,7 +10,7 @@ public sealed class WireAndKeyTests
     [Fact]
     public void TokenGrant_ToString_ShowsFingerprintNotToken()
     {
-        var grant = new TokenGrant("secret-access-token", "Bearer", DateTimeOffset.UnixEpoch, ["org:read"], "0123456789abcdef", null, null, DateTimeOffset.UnixEpoch);
+        var grant = new TokenGrant("secret-access-token", "Bearer", DateTimeOffset.UnixEpoch, ["org:read"], "0123456789abcdef", null, null, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
         Assert.DoesNotContain("secret-access-token", grant.ToString(), StringComparison.Ordinal);
         Assert.Contains("0123456789abcdef", grant.ToString(), StringComparison.Ordinal);
     }

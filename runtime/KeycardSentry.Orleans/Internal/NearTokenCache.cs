@@ -22,6 +22,12 @@ internal enum NearCacheLookup
     /// <summary>A grant for these subject-token bytes, servable now.</summary>
     Hit,
 
+    /// <summary>
+    /// A grant servable now but past the grain's refresh point: serve it, and ask the grain again in the background (this
+    /// lookup won the entry's refresh slot; the next one opens after <see cref="NearTokenCache.RefreshRetryFloor"/>).
+    /// </summary>
+    HitRefreshDue,
+
     /// <summary>No entry for these subject-token bytes, resource and scopes.</summary>
     Absent,
 
@@ -43,6 +49,9 @@ internal enum NearCacheLookup
 internal sealed class NearTokenCache
 {
     internal const int Stripes = 256;
+
+    /// <summary>Background asks for one entry are at least this far apart (a failed or slow ask is not repeated per call).</summary>
+    internal static readonly TimeSpan RefreshRetryFloor = TimeSpan.FromSeconds(1);
 
     private readonly BoundedCache<NearCacheKey, Entry> _entries;
     private readonly long[] _generations = new long[Stripes];
@@ -85,17 +94,18 @@ internal sealed class NearTokenCache
 
         _metrics.Hit();
         token = entry.Token;
-        return NearCacheLookup.Hit;
+        return entry.TryStartRefresh(_time.GetUtcNow()) ? NearCacheLookup.HitRefreshDue : NearCacheLookup.Hit;
     }
 
     /// <summary>
-    /// Keeps the grain's answer for <paramref name="key"/> until <c>min(cacheUntil, subjectExpiresAt, now + NearCacheMaxAge)</c>,
-    /// unless an invalidation of the key's stripe happened since <paramref name="generation"/> was read.
+    /// Keeps the grain's answer for <paramref name="key"/> until <c>min(servableUntil, subjectExpiresAt, now + NearCacheMaxAge)</c>,
+    /// asking the grain again in the background from <paramref name="cacheUntil"/> on (the grain's refresh point), unless
+    /// an invalidation of the key's stripe happened since <paramref name="generation"/> was read.
     /// </summary>
-    public void Add(in NearCacheKey key, KeycardToken token, DateTimeOffset cacheUntil, DateTimeOffset? subjectExpiresAt, long generation)
+    public void Add(in NearCacheKey key, KeycardToken token, DateTimeOffset cacheUntil, DateTimeOffset servableUntil, DateTimeOffset? subjectExpiresAt, long generation)
     {
         var now = _time.GetUtcNow();
-        var serveUntil = cacheUntil;
+        var serveUntil = servableUntil;
         if (subjectExpiresAt is { } subjectExpiry && subjectExpiry < serveUntil)
         {
             serveUntil = subjectExpiry;
@@ -111,7 +121,7 @@ internal sealed class NearTokenCache
             return;
         }
 
-        var entry = new Entry(key, token, serveUntil, Interlocked.Increment(ref _sequence));
+        var entry = new Entry(key, token, serveUntil, cacheUntil, Interlocked.Increment(ref _sequence));
         _metrics.Evicted(_entries.Set(key, entry));
 
         // An invalidation may have slipped in between the check and the set: take the entry back out then.
@@ -149,8 +159,10 @@ internal sealed class NearTokenCache
 
     /// <summary>One kept grant. Holds the subject token's hash, never the subject token.</summary>
     /// <remarks><c>Added</c> is an insertion sequence number (not a clock reading), so "oldest" is exact.</remarks>
-    private sealed class Entry(NearCacheKey key, KeycardToken token, DateTimeOffset serveUntil, long added)
+    private sealed class Entry(NearCacheKey key, KeycardToken token, DateTimeOffset serveUntil, DateTimeOffset refreshAt, long added)
     {
+        private long _nextRefreshTicks = refreshAt.UtcTicks;
+
         public NearCacheKey Key { get; } = key;
 
         public KeycardToken Token { get; } = token;
@@ -158,5 +170,13 @@ internal sealed class NearTokenCache
         public DateTimeOffset ServeUntil { get; } = serveUntil;
 
         public long Added { get; } = added;
+
+        /// <summary>True for exactly one caller per <see cref="RefreshRetryFloor"/> once the refresh point has passed.</summary>
+        public bool TryStartRefresh(DateTimeOffset now)
+        {
+            var next = Volatile.Read(ref _nextRefreshTicks);
+            return now.UtcTicks >= next
+                && Interlocked.CompareExchange(ref _nextRefreshTicks, (now + RefreshRetryFloor).UtcTicks, next) == next;
+        }
     }
 }

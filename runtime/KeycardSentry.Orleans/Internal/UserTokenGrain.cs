@@ -80,7 +80,8 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
             token.Fingerprint,
             token.IssuedTokenType,
             identity.ExpiresAt,
-            entry.CopyServableUntil(_time.GetUtcNow()));
+            entry.CopyServableUntil(_time.GetUtcNow()),
+            entry.ServableUntil);
     }
 
     /// <summary>One exchange or refresh for the table (runs off the grain's turn; logs once per fetch, not per waiting caller).</summary>
