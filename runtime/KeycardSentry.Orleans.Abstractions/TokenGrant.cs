@@ -54,8 +54,9 @@ public sealed class TokenGrant
     public DateTimeOffset? SubjectExpiresAt { get; }
 
     /// <summary>
-    /// Until when a client may keep serving this grant without asking the grain again: the token's refresh point while
-    /// it is fresh, so the grain sees a call in time to refresh ahead; a few seconds once a refresh is due.
+    /// When a client that keeps this grant should ask the grain again: the token's refresh point while it is fresh, so the
+    /// grain sees a call in time to refresh ahead; about a second later once a refresh is due or in flight. A client may
+    /// keep serving its copy meanwhile, up to <see cref="ServableUntil"/>.
     /// </summary>
     [Id(7)]
     public DateTimeOffset CacheUntil { get; }

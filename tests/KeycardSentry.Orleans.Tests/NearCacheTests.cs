@@ -156,7 +156,7 @@ public sealed class NearCacheTests
         var grain = cluster.Cluster.Client.GetGrain<IUserTokenGrain>(GrainKeys.ForSubjectToken(subject));
         var landed = await Eventually.ReturnsAsync(() => grain.GetTokenAsync(GrainKeys.Request(subject)), g => g.Fingerprint != first.Fingerprint, Ct);
 
-        // The grain answered the background ask with the still-valid token, to be asked again a few seconds later; the
+        // The grain answered the background ask with the still-valid token, to be asked again a second later; the
         // next ask then brings the renewed token into the near cache, while callers keep getting the old one meanwhile.
         time.Advance(TokenPolicyFloor);
         var renewed = await Eventually.ReturnsAsync(

@@ -80,7 +80,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
             token.Fingerprint,
             token.IssuedTokenType,
             identity.ExpiresAt,
-            entry.CopyServableUntil(_time.GetUtcNow()),
+            entry.CopyAskAgainAt(_time.GetUtcNow()),
             entry.ServableUntil);
     }
 

@@ -343,18 +343,22 @@ internal sealed class TokenTable
 /// <param name="RefreshAt">From this instant a call starts a refresh in the background; <see cref="DateTimeOffset.MaxValue"/> for none.</param>
 internal sealed record TokenEntry(KeycardToken Token, string? RefreshToken, DateTimeOffset ReceivedAt, DateTimeOffset ServableUntil, DateTimeOffset RefreshAt)
 {
+    /// <summary>While a refresh is due or in flight, a copy asks the owner again this soon (it lands in about one exchange).</summary>
+    public static readonly TimeSpan CopyAskAgainDuringRefresh = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// How long a copy (the Orleans near cache) may serve this entry without asking the owner: until the refresh point,
-    /// else briefly; never past <see cref="ServableUntil"/> (a token without refresh ahead has no refresh point).
+    /// When a copy (the Orleans near cache) should ask the owner again: at the refresh point, or a second from now once it
+    /// has passed (the refresh is on its way); never after <see cref="ServableUntil"/> (a token without refresh ahead has
+    /// no refresh point).
     /// </summary>
-    public DateTimeOffset CopyServableUntil(DateTimeOffset now)
+    public DateTimeOffset CopyAskAgainAt(DateTimeOffset now)
     {
         if (now < RefreshAt)
         {
             return RefreshAt < ServableUntil ? RefreshAt : ServableUntil;
         }
 
-        var brief = now + TokenPolicy.RefreshFloor;
+        var brief = now + CopyAskAgainDuringRefresh;
         return brief < ServableUntil ? brief : ServableUntil;
     }
 
