@@ -8,9 +8,9 @@ namespace KeycardSentry.Orleans;
 public sealed class TokenGrant
 {
     /// <summary>Creates a grant.</summary>
-    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt, DateTimeOffset cacheUntil, DateTimeOffset servableUntil)
+    public TokenGrant(string accessToken, string tokenType, DateTimeOffset expiresAt, string[] scopes, string fingerprint, string? issuedTokenType, DateTimeOffset? subjectExpiresAt, DateTimeOffset askAgainAt, DateTimeOffset servableUntil)
     {
-        CacheUntil = cacheUntil;
+        AskAgainAt = askAgainAt;
         ServableUntil = servableUntil;
         AccessToken = accessToken;
         TokenType = tokenType;
@@ -59,10 +59,10 @@ public sealed class TokenGrant
     /// keep serving its copy meanwhile, up to <see cref="ServableUntil"/>.
     /// </summary>
     [Id(7)]
-    public DateTimeOffset CacheUntil { get; }
+    public DateTimeOffset AskAgainAt { get; }
 
     /// <summary>
-    /// Until when the grain itself serves this token. Between <see cref="CacheUntil"/> and this instant a client may still
+    /// Until when the grain itself serves this token. Between <see cref="AskAgainAt"/> and this instant a client may still
     /// serve its copy while it asks the grain again in the background (refresh ahead without making a caller wait); never after.
     /// </summary>
     [Id(8)]

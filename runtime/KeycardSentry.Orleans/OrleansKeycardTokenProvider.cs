@@ -19,7 +19,7 @@ namespace KeycardSentry.Orleans;
 /// With the near cache on, the grant the grain returned for a call's exact subject-token bytes, resource and scope set
 /// is kept in this process until the grain's <see cref="TokenGrant.ServableUntil"/>, the subject token's expiry or
 /// <see cref="KeycardOrleansClientOptions.NearCacheMaxAge"/>, whichever comes first. From the grain's refresh point
-/// (<see cref="TokenGrant.CacheUntil"/>) on, a call still gets the copy and one background ask (at most one per second
+/// (<see cref="TokenGrant.AskAgainAt"/>) on, a call still gets the copy and one background ask (at most one per second
 /// per entry) lets the grain refresh ahead and brings its answer back.
 /// </para>
 /// </remarks>
@@ -131,7 +131,7 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
         if (key is { } nearKey)
         {
             // The key hashes request.SubjectToken, the very token the grain just validated for this grant.
-            _near!.Add(nearKey, token, grant.CacheUntil, grant.ServableUntil, grant.SubjectExpiresAt, generation);
+            _near!.Add(nearKey, token, grant.AskAgainAt, grant.ServableUntil, grant.SubjectExpiresAt, generation);
         }
 
         return token;

@@ -79,7 +79,7 @@ public sealed class NearCacheHardeningTests
         var cache = new NearTokenCache(100, TimeSpan.FromMinutes(5), time, new NearCacheMetrics(services.GetRequiredService<IMeterFactory>()));
         var alice = Key("alice");
         var start = time.GetUtcNow();
-        cache.Add(alice, Token("kc_at_alice"), cacheUntil: start.AddSeconds(60), servableUntil: start.AddSeconds(90), subjectExpiresAt: null, cache.GenerationOf(alice));
+        cache.Add(alice, Token("kc_at_alice"), askAgainAt: start.AddSeconds(60), servableUntil: start.AddSeconds(90), subjectExpiresAt: null, cache.GenerationOf(alice));
 
         // Before the refresh point: plain hits.
         Assert.Equal(NearCacheLookup.Hit, cache.TryGet(alice, out _));
@@ -91,7 +91,7 @@ public sealed class NearCacheHardeningTests
         Assert.Equal(99, lookups.Count(l => l == NearCacheLookup.Hit));
 
         // That ask failed (nothing was added): the next ask comes a floor later, not on every call.
-        time.Advance(NearTokenCache.RefreshRetryFloor - TimeSpan.FromTicks(1));
+        time.Advance(TokenEntry.CopyAskAgainDuringRefresh - TimeSpan.FromTicks(1));
         Assert.Equal(NearCacheLookup.Hit, cache.TryGet(alice, out _));
         time.Advance(TimeSpan.FromTicks(1));
         Assert.Equal(NearCacheLookup.HitRefreshDue, cache.TryGet(alice, out _));

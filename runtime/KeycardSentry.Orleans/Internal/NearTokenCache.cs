@@ -24,7 +24,7 @@ internal enum NearCacheLookup
 
     /// <summary>
     /// A grant servable now but past the grain's refresh point: serve it, and ask the grain again in the background (this
-    /// lookup won the entry's refresh slot; the next one opens after <see cref="NearTokenCache.RefreshRetryFloor"/>).
+    /// lookup won the entry's refresh slot; the next one opens after <see cref="TokenEntry.CopyAskAgainDuringRefresh"/>).
     /// </summary>
     HitRefreshDue,
 
@@ -49,9 +49,6 @@ internal enum NearCacheLookup
 internal sealed class NearTokenCache
 {
     internal const int Stripes = 256;
-
-    /// <summary>Background asks for one entry are at least this far apart (a failed or slow ask is not repeated per call).</summary>
-    internal static readonly TimeSpan RefreshRetryFloor = TimeSpan.FromSeconds(1);
 
     private readonly BoundedCache<NearCacheKey, Entry> _entries;
     private readonly long[] _generations = new long[Stripes];
@@ -85,7 +82,8 @@ internal sealed class NearTokenCache
             return NearCacheLookup.Absent;
         }
 
-        if (_time.GetUtcNow() >= entry.ServeUntil)
+        var now = _time.GetUtcNow();
+        if (now >= entry.ServeUntil)
         {
             _entries.Remove(entry.Key, entry);
             _metrics.Miss("expired");
@@ -94,15 +92,15 @@ internal sealed class NearTokenCache
 
         _metrics.Hit();
         token = entry.Token;
-        return entry.TryStartRefresh(_time.GetUtcNow()) ? NearCacheLookup.HitRefreshDue : NearCacheLookup.Hit;
+        return entry.TryStartRefresh(now) ? NearCacheLookup.HitRefreshDue : NearCacheLookup.Hit;
     }
 
     /// <summary>
     /// Keeps the grain's answer for <paramref name="key"/> until <c>min(servableUntil, subjectExpiresAt, now + NearCacheMaxAge)</c>,
-    /// asking the grain again in the background from <paramref name="cacheUntil"/> on (the grain's refresh point), unless
+    /// asking the grain again in the background from <paramref name="askAgainAt"/> on (the grain's refresh point), unless
     /// an invalidation of the key's stripe happened since <paramref name="generation"/> was read.
     /// </summary>
-    public void Add(in NearCacheKey key, KeycardToken token, DateTimeOffset cacheUntil, DateTimeOffset servableUntil, DateTimeOffset? subjectExpiresAt, long generation)
+    public void Add(in NearCacheKey key, KeycardToken token, DateTimeOffset askAgainAt, DateTimeOffset servableUntil, DateTimeOffset? subjectExpiresAt, long generation)
     {
         var now = _time.GetUtcNow();
         var serveUntil = servableUntil;
@@ -121,7 +119,7 @@ internal sealed class NearTokenCache
             return;
         }
 
-        var entry = new Entry(key, token, serveUntil, cacheUntil, Interlocked.Increment(ref _sequence));
+        var entry = new Entry(key, token, serveUntil, askAgainAt, Interlocked.Increment(ref _sequence));
         _metrics.Evicted(_entries.Set(key, entry));
 
         // An invalidation may have slipped in between the check and the set: take the entry back out then.
@@ -171,12 +169,15 @@ internal sealed class NearTokenCache
 
         public long Added { get; } = added;
 
-        /// <summary>True for exactly one caller per <see cref="RefreshRetryFloor"/> once the refresh point has passed.</summary>
+        /// <summary>
+        /// True for exactly one caller per <see cref="TokenEntry.CopyAskAgainDuringRefresh"/> once the refresh point has
+        /// passed: the pace the grain asks for during a refresh, kept here too so a failed or slow ask is not repeated per call.
+        /// </summary>
         public bool TryStartRefresh(DateTimeOffset now)
         {
             var next = Volatile.Read(ref _nextRefreshTicks);
             return now.UtcTicks >= next
-                && Interlocked.CompareExchange(ref _nextRefreshTicks, (now + RefreshRetryFloor).UtcTicks, next) == next;
+                && Interlocked.CompareExchange(ref _nextRefreshTicks, (now + TokenEntry.CopyAskAgainDuringRefresh).UtcTicks, next) == next;
         }
     }
 }

@@ -13,7 +13,7 @@ namespace KeycardSentry.Orleans.Internal;
 /// <remarks>
 /// Reentrant: a call waiting for Keycard (or for a JWKS fetch) does not hold up callers who can be served from the
 /// table; the table is thread-safe. No timer: a token is refreshed when a call finds it due (the near caches of the
-/// clients ask again exactly then, see <see cref="TokenGrant.CacheUntil"/>), so an idle user costs Keycard nothing.
+/// clients ask again exactly then, see <see cref="TokenGrant.AskAgainAt"/>), so an idle user costs Keycard nothing.
 /// Nothing is persisted: refresh tokens live only in this activation's memory and go with it.
 /// </remarks>
 [Reentrant]
