@@ -11,6 +11,8 @@ namespace KeycardSentry.Benchmarks;
 /// </summary>
 internal static class Paired
 {
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 40;
@@ -80,7 +82,12 @@ internal static class Paired
     private static async Task PairAsync(string name, string floorName, int batch, int rounds, Func<Task> floor, Func<Task> path, int opsPerCall = 1)
     {
         Console.Error.WriteLine($"paired: {name} ...");
-        for (var i = 0; i < 3; i++)
+
+        // Warm up for at least WarmUp of alternating batches, not a fixed count: .NET compiles a method first without
+        // optimisations and recompiles the hot ones in the background once calls have gone on for a while, so a few
+        // thousand calls measure the first tier (with a path of more methods hit harder than its floor).
+        var warming = Stopwatch.GetTimestamp();
+        for (var i = 0; i < 3 || Stopwatch.GetElapsedTime(warming) < WarmUp; i++)
         {
             await TimeAsync(floor, batch);
             await TimeAsync(path, batch);

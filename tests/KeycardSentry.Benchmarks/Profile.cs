@@ -94,6 +94,7 @@ internal static class Profile
         };
         Console.Error.WriteLine("profile: measuring");
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
         long count = 0;
         while (count < ops && Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
@@ -106,7 +107,8 @@ internal static class Profile
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        Console.Error.WriteLine($"profile: {count} ops in {elapsed.TotalSeconds:0.00} s = {elapsed.TotalMicroseconds / count:0.000} µs/op (wall), {cpu.TotalMicroseconds / count:0.000} µs/op (process CPU), {exceptions} exceptions thrown{(lastException is null ? string.Empty : " (last: " + lastException + ")")}");
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        Console.Error.WriteLine($"profile: {count} ops in {elapsed.TotalSeconds:0.00} s = {elapsed.TotalMicroseconds / count:0.000} µs/op (wall), {cpu.TotalMicroseconds / count:0.000} µs/op (process CPU), {(double)allocated / count:0} B/op allocated, {exceptions} exceptions thrown{(lastException is null ? string.Empty : " (last: " + lastException + ")")}");
         cleanup();
         return 0;
     }
