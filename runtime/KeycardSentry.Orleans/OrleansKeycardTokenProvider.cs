@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KeycardSentry.Internal;
 using KeycardSentry.Orleans.Internal;
 
@@ -30,9 +31,17 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
     private readonly NearTokenCache? _near;
     private readonly int _maxSubjectTokenLength;
 
+    // The user's grain reference per validated binding: the validator remembers a validation as one identity object, so
+    // a user's calls find their reference here instead of resolving the grain interface and building a reference each
+    // time (GetGrain by key did both, the largest cost of this side of the call). Weak keys: an entry goes with the
+    // remembered validation it came from.
+    private readonly ConditionalWeakTable<SubjectBinding, IUserTokenGrain> _userGrains = new();
+    private readonly ConditionalWeakTable<SubjectBinding, IUserTokenGrain>.CreateValueCallback _createUserGrain;
+
     public OrleansKeycardTokenProvider(IGrainFactory grains, ISubjectTokenValidator? localValidator, NearTokenCache? nearCache, int maxSubjectTokenLength)
     {
         _grains = grains;
+        _createUserGrain = binding => grains.GetGrain<IUserTokenGrain>(binding.Key);
         _validator = localValidator;
         _near = nearCache;
         _maxSubjectTokenLength = maxSubjectTokenLength;
@@ -47,12 +56,18 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
     public ValueTask<KeycardToken> GetTokenAsync(KeycardTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        CheckShape(request.SubjectToken);
         if (_near is null)
         {
+            // A local validator checks the shape first thing; without one, nothing leaves the process unchecked.
+            if (_validator is null)
+            {
+                CheckShape(request.SubjectToken);
+            }
+
             return FromGrainAsync(request, null, cancellationToken);
         }
 
+        CheckShape(request.SubjectToken);
         var key = NearCacheKey.For(request);
         switch (_near.TryGet(key, out var token))
         {
@@ -159,7 +174,7 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
         }
 
         var identity = await _validator.ValidateAsync(subjectToken, cancellationToken).ConfigureAwait(false);
-        return _grains.GetGrain<IUserTokenGrain>(identity.Binding.Key);
+        return _userGrains.GetValue(identity.Binding, _createUserGrain);
     }
 
     private void CheckShape(string subjectToken)

@@ -74,8 +74,8 @@ internal static class Paired
         grains.Setup();
         await PairAsync("grain get, client validates (near cache off)", "no-op grain call, same payload", 50, rounds, grains.FloorGrainCall, () => grains.UserGrainValidatedOnClient().AsTask());
         await PairAsync("grain get, via gateway grain (near cache off)", "no-op grain call, same payload", 50, rounds, grains.FloorGrainCall, () => grains.UserGrainThroughGateway().AsTask());
-        await PairAsync("grain get x64 callers, client validates", "no-op grain calls x64", 2, rounds, grains.FloorGrainCall64, grains.UserGrainValidatedOnClient64, 64);
-        await PairAsync("grain get x64 callers, via gateway grain", "no-op grain calls x64", 2, rounds, grains.FloorGrainCall64, grains.UserGrainThroughGateway64, 64);
+        await PairAsync("grain get x64 callers, client validates", "no-op grain calls x64", 16, rounds, grains.FloorGrainCall64, grains.UserGrainValidatedOnClient64, 64);
+        await PairAsync("grain get x64 callers, via gateway grain", "no-op grain calls x64", 16, rounds, grains.FloorGrainCall64, grains.UserGrainThroughGateway64, 64);
         grains.Cleanup();
     }
 

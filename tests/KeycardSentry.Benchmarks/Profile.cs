@@ -15,7 +15,7 @@ internal static class Profile
     {
         if (args.Length is < 1 or > 3)
         {
-            Console.Error.WriteLine("usage: profile <floor-get|inprocess|near|handler-floor|handler|grain-floor|grain|grain-gateway|typed-floor|typed|typed-refit> [seconds=10] [--ops N]");
+            Console.Error.WriteLine("usage: profile <floor-get|inprocess|near|handler-floor|handler|grain-floor|grain|grain-gateway|grain64-floor|grain64|grain64-direct|typed-floor|typed|typed-refit> [seconds=10] [--ops N]");
             return 2;
         }
 
@@ -52,7 +52,7 @@ internal static class Profile
                 break;
             }
 
-            case "grain-floor" or "grain" or "grain-gateway":
+            case "grain-floor" or "grain" or "grain-gateway" or "grain64-floor" or "grain64" or "grain64-direct":
             {
                 var b = new GrainPathBenchmarks();
                 b.Setup();
@@ -60,6 +60,9 @@ internal static class Profile
                 {
                     "grain-floor" => b.FloorGrainCall,
                     "grain" => () => b.UserGrainValidatedOnClient().AsTask(),
+                    "grain64-floor" => b.FloorGrainCall64,
+                    "grain64" => b.UserGrainValidatedOnClient64,
+                    "grain64-direct" => b.UserGrainDirect64,
                     _ => () => b.UserGrainThroughGateway().AsTask(),
                 };
                 cleanup = b.Cleanup;
@@ -95,6 +98,8 @@ internal static class Profile
         Console.Error.WriteLine("profile: measuring");
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var pauseBefore = GC.GetTotalPauseDuration();
         var started = Stopwatch.GetTimestamp();
         long count = 0;
         while (count < ops && Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
@@ -108,7 +113,8 @@ internal static class Profile
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        Console.Error.WriteLine($"profile: {count} ops in {elapsed.TotalSeconds:0.00} s = {elapsed.TotalMicroseconds / count:0.000} µs/op (wall), {cpu.TotalMicroseconds / count:0.000} µs/op (process CPU), {(double)allocated / count:0} B/op allocated, {exceptions} exceptions thrown{(lastException is null ? string.Empty : " (last: " + lastException + ")")}");
+        var collections = $"GCs gen0/1/2 {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]}, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0} ms";
+        Console.Error.WriteLine($"profile: {count} ops in {elapsed.TotalSeconds:0.00} s = {elapsed.TotalMicroseconds / count:0.000} µs/op (wall), {cpu.TotalMicroseconds / count:0.000} µs/op (process CPU), {(double)allocated / count:0} B/op allocated, {collections}, {exceptions} exceptions thrown{(lastException is null ? string.Empty : " (last: " + lastException + ")")}");
         cleanup();
         return 0;
     }

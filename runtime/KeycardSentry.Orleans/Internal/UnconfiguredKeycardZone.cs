@@ -21,5 +21,7 @@ internal sealed class UnconfiguredKeycardZone : IKeycardExchangeClient, ISubject
     public ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default) =>
         throw NotConfigured();
 
+    public ValueTask<SubjectIdentity> ValidateReceivedAsync(string subjectToken) => throw NotConfigured();
+
     private static KeycardExchangeException NotConfigured() => new(Message, error: "zone_not_configured");
 }

@@ -117,7 +117,8 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
         SubjectIdentity identity;
         try
         {
-            identity = await _validator.ValidateAsync(subjectToken);
+            // From a message: a new string per call (unless the silo's gateway grain forwarded it, and remembered its hash).
+            identity = await _validator.ValidateReceivedAsync(subjectToken);
         }
         catch (KeycardSubjectException)
         {

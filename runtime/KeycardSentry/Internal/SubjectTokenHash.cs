@@ -30,9 +30,12 @@ internal readonly struct SubjectTokenHash : IEquatable<SubjectTokenHash>
 
     /// <summary>
     /// The hash of <paramref name="token"/>, computed once per string instance (a caller presenting the same string again
-    /// gets the remembered hash without hashing). Only for tokens already within the size limit.
+    /// gets the remembered hash without hashing). Only for tokens already within the size limit. With
+    /// <paramref name="remember"/> false a remembered hash is still used, but a computed one is not remembered: for a
+    /// string that is new on every call (read from a message), where an entry would never be hit and only cost a
+    /// weak handle per call.
     /// </summary>
-    public static SubjectTokenHash Of(string token)
+    public static SubjectTokenHash Of(string token, bool remember = true)
     {
         if (Memo.TryGetValue(token, out var box))
         {
@@ -40,7 +43,11 @@ internal readonly struct SubjectTokenHash : IEquatable<SubjectTokenHash>
         }
 
         var hash = Compute(token);
-        Memo.AddOrUpdate(token, new StrongBox<SubjectTokenHash>(hash));
+        if (remember)
+        {
+            Memo.AddOrUpdate(token, new StrongBox<SubjectTokenHash>(hash));
+        }
+
         return hash;
     }
 

@@ -9,6 +9,14 @@ internal interface ISubjectTokenValidator
     /// <summary>Validates the subject token and returns the identity it proves.</summary>
     /// <exception cref="KeycardSubjectException">The token is too large, malformed, expired, not yet valid, forged, for another audience, or of a kind not accepted.</exception>
     ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Validates a subject token that arrived in a grain message, as <see cref="ValidateAsync"/> does. A token read off
+    /// the wire is a new string on every call, so its hash is not remembered by string instance (that would add a memo
+    /// entry per call and never hit); a hash already remembered for the same instance (forwarded within the silo) is used.
+    /// </summary>
+    /// <exception cref="KeycardSubjectException">As for <see cref="ValidateAsync"/>.</exception>
+    ValueTask<SubjectIdentity> ValidateReceivedAsync(string subjectToken);
 }
 
 /// <summary>Who a subject token proves.</summary>

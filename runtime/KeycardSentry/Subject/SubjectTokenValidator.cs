@@ -55,14 +55,20 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
     /// <summary>How many validations the cache remembers now (0 when it is off).</summary>
     internal int CachedValidations => _cache?.Count ?? 0;
 
-    public ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default)
+    public ValueTask<SubjectIdentity> ValidateAsync(string subjectToken, CancellationToken cancellationToken = default) =>
+        Validate(subjectToken, rememberHash: true, cancellationToken);
+
+    public ValueTask<SubjectIdentity> ValidateReceivedAsync(string subjectToken) =>
+        Validate(subjectToken, rememberHash: false, CancellationToken.None);
+
+    private ValueTask<SubjectIdentity> Validate(string subjectToken, bool rememberHash, CancellationToken cancellationToken)
     {
         if (SubjectTokenShape.Check(subjectToken, _options.MaxSubjectTokenLength) is { } malformed)
         {
             throw Rejected(malformed, null);
         }
 
-        var hash = SubjectTokenHash.Of(subjectToken);
+        var hash = SubjectTokenHash.Of(subjectToken, rememberHash);
         if (_cache is not null && CheckCache(hash) is { } remembered)
         {
             return new ValueTask<SubjectIdentity>(remembered);
