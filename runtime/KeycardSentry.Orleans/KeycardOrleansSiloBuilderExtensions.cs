@@ -59,6 +59,7 @@ public static class KeycardOrleansSiloBuilderExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KeycardGrainMetrics>();
+        services.TryAddSingleton<TokenTableHandoff>();
         services.AddOptions<GrainCollectionOptions>()
             .Configure<IOptions<KeycardTokenGrainOptions>>((collection, grainOptions) =>
                 collection.ClassSpecificCollectionAge[typeof(UserTokenGrain).FullName!] = grainOptions.Value.GrainIdleTimeout);

@@ -24,6 +24,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
     private readonly TokenPolicy _policy;
     private readonly TimeProvider _time;
     private readonly KeycardGrainMetrics _metrics;
+    private readonly TokenTableHandoff _handoff;
     private readonly ILogger<UserTokenGrain> _logger;
     private SubjectBinding? _binding;
     private TokenTable? _table;
@@ -34,8 +35,10 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
         TokenPolicy policy,
         TimeProvider time,
         KeycardGrainMetrics metrics,
+        TokenTableHandoff handoff,
         ILogger<UserTokenGrain> logger)
     {
+        _handoff = handoff;
         _validator = validator;
         _fetcher = fetcher;
         _policy = policy;
@@ -51,7 +54,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
     {
         ArgumentNullException.ThrowIfNull(request);
         var identity = await AuthorizeAsync(request.SubjectToken);
-        var table = _table ??= new TokenTable(_policy, _time, !identity.Binding.IsJwt);
+        var table = _table ??= _handoff.Take(Key) ?? new TokenTable(_policy, _time, !identity.Binding.IsJwt);
         var pending = table.GetAsync(
             request.Resource,
             request.Scopes,
@@ -106,8 +109,19 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Dropped with the activation: a deactivated user's tokens exist nowhere any more.
-        _table?.Clear();
+        if (_table is not null && TokenTableHandoff.HandsOver(reason.ReasonCode))
+        {
+            // Orleans took the activation from a user who is still calling (its directory changed under it): the next
+            // activation in this silo takes the tokens instead of exchanging again.
+            _handoff.Leave(Key, _table);
+            LogHandedOver(_logger, Key, reason.ReasonCode);
+        }
+        else
+        {
+            // Dropped with the activation: a deactivated user's tokens exist nowhere any more.
+            _table?.Clear();
+        }
+
         _table = null;
         return Task.CompletedTask;
     }
@@ -144,6 +158,9 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
 
     [LoggerMessage(1, LogLevel.Debug, "Token grain {GrainKey} exchanged: token {Fingerprint}, expires {ExpiresAt:O}.")]
     private static partial void LogExchanged(ILogger logger, string grainKey, string fingerprint, DateTimeOffset expiresAt);
+
+    [LoggerMessage(7, LogLevel.Debug, "Token grain {GrainKey} deactivated ({Reason}) while its user was active: its tokens wait for its next activation in this silo.")]
+    private static partial void LogHandedOver(ILogger logger, string grainKey, DeactivationReasonCode reason);
 
     [LoggerMessage(6, LogLevel.Debug, "Token grain {GrainKey} invalidated token {Fingerprint}.")]
     private static partial void LogInvalidated(ILogger logger, string grainKey, string fingerprint);
