@@ -5,11 +5,14 @@ using System.Text;
 namespace KeycardSentry.Benchmarks;
 
 /// <summary>
-/// The SDK's share of a consumer's build: packs the Sentry SDK as it is in this checkout into a local feed, then builds
-/// two throwaway console apps side by side, alternating, N times each: one without the SDK, one that references the
-/// KeycardSentry.Sentry package (its clients, and the KSC scope analyzer running in the build) and calls it. Two kinds of
-/// build: a full one (<c>dotnet build --no-restore --no-incremental</c>: every target, the compiler on every file) and an
-/// incremental one after an edit of one source file. Prints each median, the range and the ratio to the app without the SDK.
+/// The SDK's share of a consumer's build: packs the Sentry SDK and the generator as they are in this checkout into a
+/// local feed, then builds three throwaway console apps side by side, alternating, N times each: one without the SDK,
+/// one that references the KeycardSentry.Sentry package (its clients, and the KSC scope analyzer running in the build)
+/// and calls it, and one that generates the whole Sentry client itself from specs/ with the KeycardSentry.Generator
+/// package (all 223 operations) and calls it. Two kinds of build: a full one (<c>dotnet build --no-restore
+/// --no-incremental</c>: every target, the compiler on every file) and an incremental one after an edit of one source
+/// file. Prints each median, the range and the ratio to the app without the SDK. Then the compiler's own account
+/// (<see cref="FreshCompiler"/>): the same full builds in a fresh csc process each.
 /// Run: dotnet run -c Release --project tests/KeycardSentry.Benchmarks -- build-cost [--repeat 3]
 /// </summary>
 internal static class BuildCost
@@ -19,6 +22,7 @@ internal static class BuildCost
         "runtime/KeycardSentry.Abstractions/KeycardSentry.Abstractions.csproj",
         "runtime/KeycardSentry/KeycardSentry.csproj",
         "runtime/KeycardSentry.Sentry/KeycardSentry.Sentry.csproj",
+        "generator/KeycardSentry.Generator/KeycardSentry.Generator.csproj",
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -46,32 +50,40 @@ internal static class BuildCost
                 await MustAsync(root, "pack", project, "-c", "Release", "-o", feed, "-p:Version=" + version);
             }
 
-            var plain = WriteConsumer(work.FullName, "plain", feed, version, withSdk: false);
-            var sdk = WriteConsumer(work.FullName, "sdk", feed, version, withSdk: true);
-            foreach (var consumer in new[] { plain, sdk })
+            var plain = Consumers.Write(work.FullName, Consumer.Plain, feed, version, root);
+            var sdk = Consumers.Write(work.FullName, Consumer.Sdk, feed, version, root);
+            var generator = Consumers.Write(work.FullName, Consumer.Generator, feed, version, root);
+            foreach (var consumer in new[] { plain, sdk, generator })
             {
                 await MustAsync(consumer, "restore");
                 await MustAsync(consumer, "build", "--no-restore"); // warm: compiler server, NuGet, MSBuild caches
             }
 
-            var full = (Plain: new List<double>(), Sdk: new List<double>());
-            var edit = (Plain: new List<double>(), Sdk: new List<double>());
+            var full = (Plain: new List<double>(), Sdk: new List<double>(), Generator: new List<double>());
+            var edit = (Plain: new List<double>(), Sdk: new List<double>(), Generator: new List<double>());
             for (var i = 0; i < repeat; i++)
             {
                 Console.Error.WriteLine($"round {i + 1}/{repeat} ...");
                 full.Plain.Add(await TimeAsync(plain, "build", "--no-restore", "--no-incremental"));
                 full.Sdk.Add(await TimeAsync(sdk, "build", "--no-restore", "--no-incremental"));
-                Touch(plain, i);
+                full.Generator.Add(await TimeAsync(generator, "build", "--no-restore", "--no-incremental"));
+                Consumers.Touch(plain, i);
                 edit.Plain.Add(await TimeAsync(plain, "build", "--no-restore"));
-                Touch(sdk, i);
+                Consumers.Touch(sdk, i);
                 edit.Sdk.Add(await TimeAsync(sdk, "build", "--no-restore"));
+                Consumers.Touch(generator, i);
+                edit.Generator.Add(await TimeAsync(generator, "build", "--no-restore"));
             }
 
+            var compiler = await FreshCompiler.MeasureAsync([("without the SDK", plain), ("with KeycardSentry.Sentry", sdk), ("generating the Sentry client (223 operations)", generator)], repeat);
+
             Console.WriteLine($"> consumer build, SDK packed from this checkout; {repeat} alternating rounds; {Environment.ProcessorCount} cores, load average {LoadAverage()}");
-            Console.WriteLine("| build | without the SDK (s) | with KeycardSentry.Sentry (s) | ratio (median) |");
-            Console.WriteLine("| --- | ---: | ---: | ---: |");
-            Row("full (`--no-incremental`)", full.Plain, full.Sdk);
-            Row("incremental, one file edited", edit.Plain, edit.Sdk);
+            Console.WriteLine("| build | without the SDK (s) | with KeycardSentry.Sentry (s) | ratio (median) | generating the Sentry client (s) | ratio (median) |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            Row("full (`--no-incremental`)", full.Plain, full.Sdk, full.Generator);
+            Row("incremental, one file edited", edit.Plain, edit.Sdk, edit.Generator);
+            Console.WriteLine();
+            FreshCompiler.Print(compiler, repeat, LoadAverage());
             return 0;
         }
         finally
@@ -87,70 +99,14 @@ internal static class BuildCost
         }
     }
 
-    private static void Row(string name, List<double> plain, List<double> sdk) =>
+    private static void Row(string name, List<double> plain, List<double> sdk, List<double> generator) =>
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"| {name} | {Median(plain):0.00} ({plain.Min():0.00}–{plain.Max():0.00}) | {Median(sdk):0.00} ({sdk.Min():0.00}–{sdk.Max():0.00}) | {Median(sdk) / Median(plain):0.00}× |"));
+            $"| {name} | {Range(plain)} | {Range(sdk)} | {Median(sdk) / Median(plain):0.00}× | {Range(generator)} | {Median(generator) / Median(plain):0.00}× |"));
 
-    private static string WriteConsumer(string work, string name, string feed, string version, bool withSdk)
-    {
-        var dir = Directory.CreateDirectory(Path.Combine(work, name)).FullName;
-        File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="keycardsentry-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(dir, name + ".csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              {(withSdk ? $"<ItemGroup><PackageReference Include=\"KeycardSentry.Sentry\" Version=\"{version}\" /></ItemGroup>" : string.Empty)}
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(dir, "Program.cs"), withSdk
-            ? """
-              using KeycardSentry;
-              using KeycardSentry.Sentry;
-              using Microsoft.Extensions.DependencyInjection;
-
-              var services = new ServiceCollection();
-              services.AddKeycard(o => { o.ZoneUrl = "https://zone.keycard.cloud"; o.ClientId = "app"; o.ClientSecret = "secret"; });
-              services.AddSentryApi();
-              using var provider = services.BuildServiceProvider();
-              var organizations = provider.GetRequiredService<ISentryOrganizationsApi>();
-              using (KeycardSubject.Use(args.Length > 0 ? args[0] : "token"))
-              {
-                  var org = await organizations.GetOrganizationAsync("acme");
-                  var list = await organizations.ListOrganizationProjectsAsync("acme");
-                  Console.WriteLine($"{org.Slug} {list.Content?.Count}");
-              }
-              """
-            : """
-              using System.Net.Http.Headers;
-              using System.Net.Http.Json;
-
-              using var http = new HttpClient { BaseAddress = new Uri("https://us.sentry.io/") };
-              http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", args.Length > 0 ? args[0] : "token");
-              var org = await http.GetFromJsonAsync<Organization>("api/0/organizations/acme/");
-              var list = await http.GetFromJsonAsync<List<Project>>("api/0/organizations/acme/projects/");
-              Console.WriteLine($"{org?.Slug} {list?.Count}");
-
-              internal sealed record Organization(string? Id, string? Slug, string? Name);
-              internal sealed record Project(string? Id, string? Slug, string? Name);
-              """);
-        File.WriteAllText(Path.Combine(dir, "Edited.cs"), "internal static class Edited { public const int Round = -1; }\n");
-        return dir;
-    }
-
-    private static void Touch(string consumer, int round) =>
-        File.WriteAllText(Path.Combine(consumer, "Edited.cs"), $"internal static class Edited {{ public const int Round = {round}; }}\n");
+    /// <summary>The median and the range, in seconds.</summary>
+    internal static string Range(List<double> values) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Median(values):0.00} ({values.Min():0.00}–{values.Max():0.00})");
 
     private static async Task<double> TimeAsync(string directory, params string[] args)
     {
@@ -159,7 +115,8 @@ internal static class BuildCost
         return Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static async Task MustAsync(string directory, params string[] args)
+    /// <summary>Runs <c>dotnet</c> with <paramref name="args"/> in <paramref name="directory"/>; throws with its output when it fails, else returns the output.</summary>
+    internal static async Task<string> MustAsync(string directory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
@@ -178,6 +135,8 @@ internal static class BuildCost
         {
             throw new InvalidOperationException($"dotnet {string.Join(' ', args)} in {directory} failed ({process.ExitCode}):\n{output}");
         }
+
+        return output.ToString();
     }
 
     private static async Task Pump(StreamReader reader, StringBuilder sink)
@@ -191,7 +150,7 @@ internal static class BuildCost
         }
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

@@ -122,13 +122,87 @@ internal static partial class Emitter
         _ => "The request body.",
     };
 
-    private static readonly System.Text.RegularExpressions.Regex Word = new("[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
     /// <summary>"listOrganizationScimV2Groups" → "List organization scim v2 groups."; acronyms (all capitals) stay.</summary>
     private static string Sentence(string operationId)
     {
-        var words = Word.Matches(Naming.Pascal(operationId)).Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value).ToList();
-        var text = string.Join(" ", words.Select((word, i) => i == 0 || (word.Length > 1 && word.All(char.IsUpper)) ? word : word.ToLowerInvariant()));
-        return text + ".";
+        var text = new System.Text.StringBuilder();
+        foreach (var word in SentenceWords(Naming.Pascal(operationId)))
+        {
+            if (text.Length > 0)
+            {
+                text.Append(' ');
+            }
+
+            text.Append(text.Length == 0 || (word.Length > 1 && word.All(char.IsUpper)) ? word : word.ToLowerInvariant());
+        }
+
+        return text.Append('.').ToString();
+    }
+
+    /// <summary>
+    /// The words of a PascalCase name, as the pattern <c>[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+</c> finds
+    /// them: a run of capitals (less its last letter when a lower-case letter follows) with its digits, a word with at
+    /// most one leading capital and its digits, or digits. Other characters separate words.
+    /// </summary>
+    private static IEnumerable<string> SentenceWords(string name)
+    {
+        var i = 0;
+        while (i < name.Length)
+        {
+            var start = i;
+            var capitals = 0;
+            while (i < name.Length && name[i] is >= 'A' and <= 'Z')
+            {
+                i++;
+                capitals++;
+            }
+
+            var lowerFollows = i < name.Length && name[i] is >= 'a' and <= 'z';
+            if (capitals > 1 && lowerFollows)
+            {
+                // The last capital starts the next word.
+                yield return name.Substring(start, capitals - 1);
+                i--;
+                continue;
+            }
+
+            if (capitals > 0 && !lowerFollows)
+            {
+                i = Digits(name, i);
+                yield return name.Substring(start, i - start);
+                continue;
+            }
+
+            if (lowerFollows)
+            {
+                while (i < name.Length && name[i] is >= 'a' and <= 'z')
+                {
+                    i++;
+                }
+
+                i = Digits(name, i);
+                yield return name.Substring(start, i - start);
+                continue;
+            }
+
+            if (name[i] is >= '0' and <= '9')
+            {
+                i = Digits(name, i);
+                yield return name.Substring(start, i - start);
+                continue;
+            }
+
+            i++;
+        }
+    }
+
+    private static int Digits(string text, int i)
+    {
+        while (i < text.Length && text[i] is >= '0' and <= '9')
+        {
+            i++;
+        }
+
+        return i;
     }
 }

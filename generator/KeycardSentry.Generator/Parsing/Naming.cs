@@ -15,13 +15,30 @@ internal static class Naming
     public static string Pascal(string? text, bool normaliseAcronyms = false)
     {
         var builder = new StringBuilder();
-        foreach (var word in Words(text))
+        if (!string.IsNullOrEmpty(text))
         {
-            var w = normaliseAcronyms && word.Length > 2 && IsAllUpper(word)
-                ? word.Substring(0, 1) + word.Substring(1).ToLowerInvariant()
-                : word;
-            builder.Append(char.ToUpperInvariant(w[0]));
-            builder.Append(w, 1, w.Length - 1);
+            var word = new StringBuilder();
+            foreach (var c in text!)
+            {
+                if (c is '\'' or '\u2019')
+                {
+                    continue;
+                }
+
+                if (char.IsLetterOrDigit(c))
+                {
+                    word.Append(c);
+                }
+                else if (word.Length > 0)
+                {
+                    AppendWord(builder, word, normaliseAcronyms);
+                }
+            }
+
+            if (word.Length > 0)
+            {
+                AppendWord(builder, word, normaliseAcronyms);
+            }
         }
 
         if (builder.Length == 0)
@@ -65,36 +82,18 @@ internal static class Naming
     /// <summary>A literal for generated code (quoted and escaped).</summary>
     public static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
-    private static IEnumerable<string> Words(string? text)
+    /// <summary>Appends <paramref name="word"/> with its first letter upper-cased (an acronym lower-cased after it when asked) and clears it.</summary>
+    private static void AppendWord(StringBuilder builder, StringBuilder word, bool normaliseAcronyms)
     {
-        if (string.IsNullOrEmpty(text))
+        var w = word.ToString();
+        word.Clear();
+        if (normaliseAcronyms && w.Length > 2 && IsAllUpper(w))
         {
-            yield break;
+            w = w.Substring(0, 1) + w.Substring(1).ToLowerInvariant();
         }
 
-        var current = new StringBuilder();
-        foreach (var c in text!)
-        {
-            if (c is '\'' or '\u2019')
-            {
-                continue;
-            }
-
-            if (char.IsLetterOrDigit(c))
-            {
-                current.Append(c);
-            }
-            else if (current.Length > 0)
-            {
-                yield return current.ToString();
-                current.Clear();
-            }
-        }
-
-        if (current.Length > 0)
-        {
-            yield return current.ToString();
-        }
+        builder.Append(char.ToUpperInvariant(w[0]));
+        builder.Append(w, 1, w.Length - 1);
     }
 
     private static bool IsAllUpper(string word)

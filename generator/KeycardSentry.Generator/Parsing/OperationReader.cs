@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using KeycardSentry.Generator.Diagnostics;
 using KeycardSentry.Generator.Model;
 using KeycardSentry.Generator.Parsing.Document;
@@ -18,7 +17,7 @@ internal sealed class OperationReader
     /// <summary>The operation extension naming the operationId that replaces a deprecated operation.</summary>
     public const string ReplacedByExtension = "x-keycard-replaced-by";
 
-    private static readonly Regex PathParameter = new(@"\{([^{}]+)\}", RegexOptions.CultureInvariant);
+    private static readonly char[] Braces = { '{', '}' };
 
     private readonly SpecDocument _document;
     private readonly HashSet<string> _knownScopes;
@@ -51,7 +50,7 @@ internal sealed class OperationReader
 
         var parameters = ParameterReader.Merge(_document, pathItem, operation);
         var declaredPath = new HashSet<string>(parameters.Where(p => p.In == "path").Select(p => p.Name), StringComparer.Ordinal);
-        var undeclared = PathParameter.Matches(path).Cast<Match>().Select(m => m.Groups[1].Value).FirstOrDefault(n => !declaredPath.Contains(n));
+        var undeclared = FirstUndeclared(path, declaredPath);
         if (undeclared is not null)
         {
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndeclaredPathParameter, _locator.StringAt(_locator.FindPath(path), path), undeclared, method.ToUpperInvariant(), path));
@@ -130,23 +129,39 @@ internal sealed class OperationReader
         return scopes;
     }
 
-    private static IEnumerable<string> Scopes(JsonElement? security)
+    private static List<string> Scopes(JsonElement? security)
     {
+        var scopes = new List<string>();
         if (security is not { ValueKind: JsonValueKind.Array } requirements)
         {
-            yield break;
+            return scopes;
         }
 
-        foreach (var requirement in requirements.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object))
+        foreach (var requirement in requirements.EnumerateArray())
         {
-            foreach (var scheme in requirement.EnumerateObject().Where(s => s.Value.ValueKind == JsonValueKind.Array))
+            if (requirement.ValueKind != JsonValueKind.Object)
             {
-                foreach (var scope in scheme.Value.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.String))
+                continue;
+            }
+
+            foreach (var scheme in requirement.EnumerateObject())
+            {
+                if (scheme.Value.ValueKind != JsonValueKind.Array)
                 {
-                    yield return scope.GetString()!;
+                    continue;
+                }
+
+                foreach (var scope in scheme.Value.EnumerateArray())
+                {
+                    if (scope.ValueKind == JsonValueKind.String)
+                    {
+                        scopes.Add(scope.GetString()!);
+                    }
                 }
             }
         }
+
+        return scopes;
     }
 
     /// <summary>The first 2xx response (by status code) with a JSON schema; null when there is none.</summary>
@@ -157,11 +172,52 @@ internal sealed class OperationReader
             return null;
         }
 
-        foreach (var response in responses.EnumerateObject().Where(r => r.Name.StartsWith("2", StringComparison.Ordinal)).OrderBy(r => r.Name, StringComparer.Ordinal))
+        // The 2xx responses by status code, in a stable order (a sort of a handful of names, without LINQ's generic machinery).
+        var names = new List<string>();
+        var values = new List<JsonElement>();
+        foreach (var response in responses.EnumerateObject())
         {
-            if (ParameterReader.JsonSchema(_document, _document.Resolve(response.Value)) is { } schema)
+            if (!response.Name.StartsWith("2", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var at = names.Count;
+            while (at > 0 && string.CompareOrdinal(names[at - 1], response.Name) > 0)
+            {
+                at--;
+            }
+
+            names.Insert(at, response.Name);
+            values.Insert(at, response.Value);
+        }
+
+        foreach (var value in values)
+        {
+            if (ParameterReader.JsonSchema(_document, _document.Resolve(value)) is { } schema)
             {
                 return _mapper.Map(schema, methodBase + "Response", $"response of '{operationId}'", opLocation);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first <c>{name}</c> of the path template (no brace inside) that is not in <paramref name="declared"/>, or null.</summary>
+    private static string? FirstUndeclared(string path, HashSet<string> declared)
+    {
+        for (var open = path.IndexOf('{'); open >= 0; open = path.IndexOf('{', open + 1))
+        {
+            var end = path.IndexOfAny(Braces, open + 1);
+            if (end > open + 1 && path[end] == '}')
+            {
+                var name = path.Substring(open + 1, end - open - 1);
+                if (!declared.Contains(name))
+                {
+                    return name;
+                }
+
+                open = end;
             }
         }
 

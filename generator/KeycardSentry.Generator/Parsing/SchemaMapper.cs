@@ -154,7 +154,7 @@ internal sealed partial class SchemaMapper
             case SchemaType.Object:
                 return MapObject(ObjectView.Of(schema), nameHint, where, location, propertyKey, owner);
             case var several:
-                return Element(where, $"several types ({several})", location, propertyKey);
+                return _shapeOnly ? Primitive(TypeSpec.Json, "json") : Element(where, $"several types ({SchemaTypeNames.Name(several)})", location, propertyKey);
         }
     }
 
@@ -173,14 +173,25 @@ internal sealed partial class SchemaMapper
 
         return MergedView(members, keyword, requiredInEvery: true) is { } merged
             ? MapObject(merged, nameHint, where, location, propertyKey, owner)
-            : Element(where, $"{keyword} of {Kinds(members)} has no single C# type", location, propertyKey);
+            : _shapeOnly ? Primitive(TypeSpec.Json, "json") : Element(where, $"{keyword} of {Kinds(members)} has no single C# type", location, propertyKey);
     }
 
-    private static string Kinds(IEnumerable<SchemaNode> members) =>
-        string.Join(" and ", members
-            .Select(m => Read(m, s => CoreType(Unwrap(s)), SchemaType.None) is var t && t == SchemaType.None ? "untyped" : t.ToString().ToLowerInvariant())
-            .Distinct()
-            .OrderBy(k => k, StringComparer.Ordinal));
+    private static string Kinds(IEnumerable<SchemaNode> members)
+    {
+        var kinds = new List<string>();
+        foreach (var member in members)
+        {
+            var type = Read(member, s => CoreType(Unwrap(s)), SchemaType.None);
+            var kind = type == SchemaType.None ? "untyped" : SchemaTypeNames.Name(type).ToLowerInvariant();
+            if (!kinds.Contains(kind))
+            {
+                kinds.Add(kind);
+            }
+        }
+
+        kinds.Sort(StringComparer.Ordinal);
+        return string.Join(" and ", kinds);
+    }
 
     private static Mapped Primitive(TypeSpec type, string shape) => new(type, shape);
 

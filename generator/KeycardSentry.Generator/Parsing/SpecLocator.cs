@@ -29,27 +29,53 @@ internal sealed class SpecLocator
     /// <summary>Index of the key <c>"key":</c> at or after <paramref name="start"/>, or -1.</summary>
     public int FindKey(string key, int start)
     {
-        if (start < 0)
+        if (start < 0 || start >= _text.Length)
         {
             return -1;
         }
 
-        var needle = "\"" + JsonEscape(key) + "\"";
+        var escaped = JsonEscape(key);
+        if (escaped.Length == 0)
+        {
+            return FindKeyText("\"\"", start);
+        }
+
+        // The key's own text is searched and its quotes checked around it: searching for '"key"' stops at every quote
+        // of the document (its first and last characters are the most frequent ones in JSON), and is many times slower.
+        for (var i = _text.IndexOf(escaped, start + 1, StringComparison.Ordinal); i >= 0; i = _text.IndexOf(escaped, i + 1, StringComparison.Ordinal))
+        {
+            var end = i + escaped.Length;
+            if (_text[i - 1] == '"' && end < _text.Length && _text[end] == '"' && ColonAfter(end + 1))
+            {
+                return i - 1;
+            }
+        }
+
+        return -1;
+    }
+
+    private int FindKeyText(string needle, int start)
+    {
         for (var i = _text.IndexOf(needle, start, StringComparison.Ordinal); i >= 0; i = _text.IndexOf(needle, i + 1, StringComparison.Ordinal))
         {
-            var j = i + needle.Length;
-            while (j < _text.Length && char.IsWhiteSpace(_text[j]))
-            {
-                j++;
-            }
-
-            if (j < _text.Length && _text[j] == ':')
+            if (ColonAfter(i + needle.Length))
             {
                 return i;
             }
         }
 
         return -1;
+    }
+
+    /// <summary>True when the first character at or after <paramref name="j"/> that is not white space is a colon.</summary>
+    private bool ColonAfter(int j)
+    {
+        while (j < _text.Length && char.IsWhiteSpace(_text[j]))
+        {
+            j++;
+        }
+
+        return j < _text.Length && _text[j] == ':';
     }
 
     /// <summary>Index of the quoted string <c>"value"</c> at or after <paramref name="start"/>, or -1.</summary>
