@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Wires an API's generated clients to Keycard: base address, the token handler, the 429 retry (inside it).</summary>
+/// <summary>Wires an API's generated clients to Keycard: base address, the token handler (with the 429 retry and the request log lines).</summary>
 public static class KeycardApiServiceCollectionExtensions
 {
     /// <summary>
@@ -88,22 +88,28 @@ public static class KeycardApiServiceCollectionExtensions
     private static void Configure<TOptions>(IHttpClientBuilder builder, string name, IApiScopeCatalog catalog, KeycardApiProfile profile)
         where TOptions : KeycardApiOptions
     {
+        // One handler does the token, the scope check, the 401 and 429 retries and the header-free request log lines:
+        // IHttpClientFactory's own loggers are removed (they put the bearer token in their structured state), and a
+        // retry or logging handler of its own would cost another async method per call.
         builder
             .ConfigureHttpClient((sp, client) => client.BaseAddress = Options<TOptions>(sp, name).EffectiveBaseUrl)
-            .UseHeaderFreeLogging()
-            .AddHttpMessageHandler(sp => new KeycardTokenHandler(
-                sp.GetRequiredService<IKeycardTokenProvider>(),
-                sp.GetRequiredService<ISubjectTokenAccessor>(),
-                catalog,
-                profile,
-                Options<TOptions>(sp, name),
-                sp.GetRequiredKeyedService<UnauthorizedSubjects>(name),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("KeycardSentry.Http." + name)));
-        builder.AddHttpMessageHandler(sp => new RateLimitRetryHandler(RateLimitRetry.Build(
-            Options<TOptions>(sp, name),
-            profile,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("KeycardSentry.Http." + name))));
+            .WithoutFactoryLoggers()
+            .AddHttpMessageHandler(sp =>
+            {
+                var options = Options<TOptions>(sp, name);
+                var loggers = sp.GetRequiredService<ILoggerFactory>();
+                var logger = loggers.CreateLogger("KeycardSentry.Http." + name);
+                return new KeycardTokenHandler(
+                    sp.GetRequiredService<IKeycardTokenProvider>(),
+                    sp.GetRequiredService<ISubjectTokenAccessor>(),
+                    catalog,
+                    profile,
+                    options,
+                    sp.GetRequiredKeyedService<UnauthorizedSubjects>(name),
+                    logger,
+                    RateLimitRetry.Build(options, profile, sp.GetRequiredService<TimeProvider>(), logger),
+                    new HeaderFreeHttpClientLogger(loggers.CreateLogger("KeycardSentry.Http." + builder.Name)));
+            });
     }
 
     private static TOptions Options<TOptions>(IServiceProvider services, string name)

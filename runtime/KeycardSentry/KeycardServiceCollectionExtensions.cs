@@ -83,9 +83,12 @@ public static class KeycardServiceCollectionExtensions
 
     internal static IHttpClientBuilder UseHeaderFreeLogging(this IHttpClientBuilder builder) =>
         builder
-            .RedactLoggedHeaders(SecretHeaders)
-            .RemoveAllLoggers()
+            .WithoutFactoryLoggers()
             .AddLogger(sp => new HeaderFreeHttpClientLogger(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("KeycardSentry.Http." + builder.Name)));
+
+    /// <summary>IHttpClientFactory's loggers off (and its header redaction on, should one be added back).</summary>
+    internal static IHttpClientBuilder WithoutFactoryLoggers(this IHttpClientBuilder builder) =>
+        builder.RedactLoggedHeaders(SecretHeaders).RemoveAllLoggers();
 
     private static IServiceCollection AddKeycardCore(this IServiceCollection services)
     {

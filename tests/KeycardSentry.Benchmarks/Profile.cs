@@ -7,7 +7,8 @@ namespace KeycardSentry.Benchmarks;
 /// Runs one benchmark's body in a loop with its setup, outside BenchmarkDotNet, so a profiler can watch it:
 /// <c>DOTNET_PerfMapEnabled=1 perf record -g -e cpu-clock dotnet bin/Release/net10.0/KeycardSentry.Benchmarks.dll profile handler 20</c>
 /// (sampling with JIT symbols), or under <c>valgrind --tool=callgrind</c> with an operation count (instructions per
-/// operation, repeatable on a busy machine: run with two counts and divide the difference).
+/// operation, repeatable on a busy machine: run with two counts and divide the difference). With
+/// <c>PROFILE_ALLOCATIONS=1</c> it also prints the estimated bytes per operation by allocated type.
 /// </summary>
 internal static class Profile
 {
@@ -95,7 +96,10 @@ internal static class Profile
             Interlocked.Increment(ref exceptions);
             lastException = e.Exception.GetType().FullName + ": " + e.Exception.Message;
         };
+        // PROFILE_ALLOCATIONS=1: also estimate the bytes per operation by type, from the runtime's allocation ticks.
+        using var sampler = Environment.GetEnvironmentVariable("PROFILE_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
         Console.Error.WriteLine("profile: measuring");
+        sampler?.Start();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
@@ -111,10 +115,12 @@ internal static class Profile
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
+        sampler?.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var collections = $"GCs gen0/1/2 {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]}, pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:0} ms";
         Console.Error.WriteLine($"profile: {count} ops in {elapsed.TotalSeconds:0.00} s = {elapsed.TotalMicroseconds / count:0.000} µs/op (wall), {cpu.TotalMicroseconds / count:0.000} µs/op (process CPU), {(double)allocated / count:0} B/op allocated, {collections}, {exceptions} exceptions thrown{(lastException is null ? string.Empty : " (last: " + lastException + ")")}");
+        sampler?.Print(Console.Error, (double)allocated / count);
         cleanup();
         return 0;
     }

@@ -218,6 +218,12 @@ public sealed class OptionsAndLoggingTests
         Assert.True(secrets.Count >= 8);
         var records = app.Logs.GetSnapshot();
         Assert.NotEmpty(records);
+
+        // Each send to the API is logged once (method, URL, status): the 401 and its retry are two lines.
+        var sends = records.Where(r => r.Category is { } category && category.StartsWith("KeycardSentry.Http.", StringComparison.Ordinal) && r.Message.StartsWith("HTTP GET ", StringComparison.Ordinal)).Select(r => r.Message).ToList();
+        Assert.Contains(sends, m => m.Contains("/api/0/organizations/acme/ answered 401 in ", StringComparison.Ordinal));
+        Assert.Contains(sends, m => m.Contains("/api/0/organizations/acme/ answered 200 in ", StringComparison.Ordinal));
+        Assert.Equal(sends.Count(m => m.EndsWith(" started.", StringComparison.Ordinal)), sends.Count(m => m.Contains(" answered ", StringComparison.Ordinal)));
         foreach (var record in records)
         {
             var text = record.Message + "\n" + record.Exception + "\n" + string.Join("\n", record.StructuredState?.Select(kv => kv.Key + "=" + kv.Value) ?? []);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace KeycardSentry.Internal;
 
@@ -12,8 +13,12 @@ namespace KeycardSentry.Internal;
 /// holds no per-user state, so one pooled instance serves every user. Before sending, it refuses a call whose required
 /// scopes (from the API's <see cref="IApiScopeCatalog"/>; any one suffices after expanding the granted scopes) the
 /// token lacks. A 401 invalidates the token and retries once with a fresh one; a second 401 throws and is remembered for
-/// the subject token for <see cref="KeycardApiOptions.UnauthorizedCooldown"/>; a 403 throws. Which exceptions, and how
-/// error bodies read, is the API's <see cref="KeycardApiProfile"/>.
+/// the subject token for <see cref="KeycardApiOptions.UnauthorizedCooldown"/>; a 403 throws. A 429 goes to the API's
+/// <see cref="RateLimitRetry"/> pipeline, which sends again with the same token. Which exceptions, and how error bodies
+/// read, is the API's <see cref="KeycardApiProfile"/>. It is the client's only handler: it also writes the
+/// <see cref="HeaderFreeHttpClientLogger"/> lines of each send, so a call passes one async method of ours, not three
+/// (a retry handler and IHttpClientFactory's logging handler each cost an async state machine per call; folding them
+/// in took a typed call over loopback from 15.7 to 15.3 KB allocated, <c>profile typed</c>).
 /// </summary>
 internal sealed class KeycardTokenHandler : DelegatingHandler
 {
@@ -37,6 +42,8 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
     private readonly string _resource;
     private readonly NormalizedScopes _scopes;
     private readonly ILogger _logger;
+    private readonly HeaderFreeHttpClientLogger _httpLog;
+    private readonly ResiliencePipeline<HttpResponseMessage>? _rateLimitRetry;
 
     public KeycardTokenHandler(
         IKeycardTokenProvider tokens,
@@ -45,7 +52,9 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         KeycardApiProfile profile,
         KeycardApiOptions options,
         UnauthorizedSubjects unauthorized,
-        ILogger logger)
+        ILogger logger,
+        ResiliencePipeline<HttpResponseMessage>? rateLimitRetry = null,
+        HeaderFreeHttpClientLogger? httpLog = null)
     {
         _tokens = tokens;
         _subject = subject;
@@ -53,6 +62,8 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         _profile = profile;
         _unauthorized = unauthorized;
         _logger = logger;
+        _rateLimitRetry = rateLimitRetry;
+        _httpLog = httpLog ?? new HeaderFreeHttpClientLogger(logger);
 
         // Options are fixed once the host has started (and validated them): normalise once, not per call.
         _resource = options.EffectiveResource!;
@@ -99,13 +110,25 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         // The first send inline (no second async method and task per call); the header comes off the request after it.
         HttpResponseMessage response;
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        var started = _httpLog.Start(request);
         try
         {
             response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception ex)
+        {
+            _httpLog.Failed(started, request, ex);
+            throw;
+        }
         finally
         {
             request.Headers.Authorization = null;
+        }
+
+        _httpLog.Stop(started, request, response);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests && _rateLimitRetry is not null)
+        {
+            response = await RetryRateLimitedAsync(request, token, response, cancellationToken).ConfigureAwait(false);
         }
 
         if (response.StatusCode == HttpStatusCode.Unauthorized)
@@ -142,19 +165,46 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         return response;
     }
 
-    /// <summary>Sends with the bearer token, then takes the header off the request: a response (and an exception built from it) must not carry the token.</summary>
+    /// <summary>A send after the first (the 401 retry), with its 429 retries.</summary>
     private async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, KeycardToken token, CancellationToken cancellationToken)
     {
+        var response = await SendOnceAsync(request, token, cancellationToken).ConfigureAwait(false);
+        return response.StatusCode == HttpStatusCode.TooManyRequests && _rateLimitRetry is not null
+            ? await RetryRateLimitedAsync(request, token, response, cancellationToken).ConfigureAwait(false)
+            : response;
+    }
+
+    /// <summary>
+    /// Sends with the bearer token, then takes the header off the request: a response (and an exception built from it)
+    /// must not carry the token. Each send is logged as IHttpClientFactory's innermost logger would (method, path, status).
+    /// </summary>
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, KeycardToken token, CancellationToken cancellationToken)
+    {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        var started = _httpLog.Start(request);
         try
         {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            _httpLog.Stop(started, request, response);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            _httpLog.Failed(started, request, ex);
+            throw;
         }
         finally
         {
             request.Headers.Authorization = null;
         }
     }
+
+    /// <summary>
+    /// A 429 in hand: the API's <see cref="RateLimitRetry"/> pipeline, starting from that answer as its first outcome,
+    /// sends again with the same token. Entered only for a 429, so a call that is not rate limited pays one status check.
+    /// </summary>
+    private ValueTask<HttpResponseMessage> RetryRateLimitedAsync(HttpRequestMessage request, KeycardToken token, HttpResponseMessage first, CancellationToken cancellationToken) =>
+        _rateLimitRetry!.ExecuteAsync(static (attempts, ct) => attempts.NextAsync(ct), new RateLimitedAttempts(this, request, token, first), cancellationToken);
 
     private void EnsureScopes(KeycardToken token, IReadOnlyList<string> required, CallSite call)
     {
@@ -239,6 +289,17 @@ internal sealed class KeycardTokenHandler : DelegatingHandler
         }
 
         return clone;
+    }
+
+    /// <summary>The 429 pipeline's attempts: the first is the answer already in hand, the next ones send the request again.</summary>
+    private sealed class RateLimitedAttempts(KeycardTokenHandler handler, HttpRequestMessage request, KeycardToken token, HttpResponseMessage first)
+    {
+        private HttpResponseMessage? _first = first;
+
+        public ValueTask<HttpResponseMessage> NextAsync(CancellationToken cancellationToken) =>
+            Interlocked.Exchange(ref _first, null) is { } answered
+                ? new ValueTask<HttpResponseMessage>(answered)
+                : new ValueTask<HttpResponseMessage>(handler.SendOnceAsync(request, token, cancellationToken));
     }
 
     /// <summary>
