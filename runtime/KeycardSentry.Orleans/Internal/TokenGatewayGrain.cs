@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KeycardSentry.Internal;
 using Orleans.Concurrency;
 
@@ -12,16 +13,20 @@ namespace KeycardSentry.Orleans.Internal;
 [Reentrant]
 internal sealed class TokenGatewayGrain(ISubjectTokenValidator validator, KeycardGrainMetrics metrics) : Grain, ITokenGatewayGrain
 {
+    // The user's grain reference per remembered validation (as in the Orleans provider): no interface resolution and
+    // new reference per call.
+    private readonly ConditionalWeakTable<SubjectBinding, IUserTokenGrain> _userGrains = new();
+
     public async Task<TokenGrant> GetTokenAsync(TokenGrainRequest request)
     {
         var binding = await ValidateAsync(request);
-        return await GrainFactory.GetGrain<IUserTokenGrain>(binding.Key).GetTokenAsync(request);
+        return await UserGrain(binding).GetTokenAsync(request);
     }
 
     public async Task InvalidateAsync(TokenGrainRequest request, string fingerprint)
     {
         var binding = await ValidateAsync(request);
-        await GrainFactory.GetGrain<IUserTokenGrain>(binding.Key).InvalidateAsync(request, fingerprint);
+        await UserGrain(binding).InvalidateAsync(request, fingerprint);
     }
 
     private async ValueTask<SubjectBinding> ValidateAsync(TokenGrainRequest request)
@@ -29,7 +34,8 @@ internal sealed class TokenGatewayGrain(ISubjectTokenValidator validator, Keycar
         ArgumentNullException.ThrowIfNull(request);
         try
         {
-            return (await validator.ValidateAsync(request.SubjectToken)).Binding;
+            // Read from a message: a new string per call, so not remembered by instance (the user grain hashes it again).
+            return (await validator.ValidateReceivedAsync(request.SubjectToken)).Binding;
         }
         catch (KeycardSubjectException)
         {
@@ -37,4 +43,7 @@ internal sealed class TokenGatewayGrain(ISubjectTokenValidator validator, Keycar
             throw;
         }
     }
+
+    private IUserTokenGrain UserGrain(SubjectBinding binding) =>
+        _userGrains.TryGetValue(binding, out var grain) ? grain : _userGrains.GetValue(binding, b => GrainFactory.GetGrain<IUserTokenGrain>(b.Key));
 }

@@ -131,7 +131,7 @@ internal sealed partial class UserTokenGrain : Grain, IUserTokenGrain
         SubjectIdentity identity;
         try
         {
-            // From a message: a new string per call (unless the silo's gateway grain forwarded it, and remembered its hash).
+            // From a message: a new string per call, so nothing is remembered by string instance.
             identity = await _validator.ValidateReceivedAsync(subjectToken);
         }
         catch (KeycardSubjectException)

@@ -12,8 +12,8 @@ internal interface ISubjectTokenValidator
 
     /// <summary>
     /// Validates a subject token that arrived in a grain message, as <see cref="ValidateAsync"/> does. A token read off
-    /// the wire is a new string on every call, so its hash is not remembered by string instance (that would add a memo
-    /// entry per call and never hit); a hash already remembered for the same instance (forwarded within the silo) is used.
+    /// the wire is a new string on every call, so neither its hash nor its shape check is remembered by string instance
+    /// (that would add a weak-handle entry per call and never hit, and make every collection slower).
     /// </summary>
     /// <exception cref="KeycardSubjectException">As for <see cref="ValidateAsync"/>.</exception>
     ValueTask<SubjectIdentity> ValidateReceivedAsync(string subjectToken);

@@ -19,8 +19,12 @@ internal static class SubjectTokenShape
     private static readonly ConditionalWeakTable<string, object> Scanned = new();
     private static readonly object Passed = new();
 
-    /// <summary>Null when the token has the shape of a bearer token within the limit; otherwise why not (no token text in it).</summary>
-    public static string? Check(string? token, int maxLength)
+    /// <summary>
+    /// Null when the token has the shape of a bearer token within the limit; otherwise why not (no token text in it).
+    /// <paramref name="remember"/> false: a string that is new on every call (read from a message) is scanned without
+    /// adding a weak-handle entry that would never be hit.
+    /// </summary>
+    public static string? Check(string? token, int maxLength, bool remember = true)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -43,7 +47,11 @@ internal static class SubjectTokenShape
             return "it is not a bearer token (RFC 6750 b64token characters only: letters, digits, '-', '.', '_', '~', '+', '/', trailing '=')";
         }
 
-        Scanned.AddOrUpdate(token, Passed);
+        if (remember)
+        {
+            Scanned.AddOrUpdate(token, Passed);
+        }
+
         return null;
     }
 }

@@ -63,7 +63,7 @@ internal sealed class SubjectTokenValidator : ISubjectTokenValidator
 
     private ValueTask<SubjectIdentity> Validate(string subjectToken, bool rememberHash, CancellationToken cancellationToken)
     {
-        if (SubjectTokenShape.Check(subjectToken, _options.MaxSubjectTokenLength) is { } malformed)
+        if (SubjectTokenShape.Check(subjectToken, _options.MaxSubjectTokenLength, rememberHash) is { } malformed)
         {
             throw Rejected(malformed, null);
         }
