@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using KeycardSentry.Internal;
 using KeycardSentry.Orleans.Internal;
 
@@ -31,17 +30,12 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
     private readonly NearTokenCache? _near;
     private readonly int _maxSubjectTokenLength;
 
-    // The user's grain reference per validated binding: the validator remembers a validation as one identity object, so
-    // a user's calls find their reference here instead of resolving the grain interface and building a reference each
-    // time (GetGrain by key did both, the largest cost of this side of the call). Weak keys: an entry goes with the
-    // remembered validation it came from.
-    private readonly ConditionalWeakTable<SubjectBinding, IUserTokenGrain> _userGrains = new();
-    private readonly ConditionalWeakTable<SubjectBinding, IUserTokenGrain>.CreateValueCallback _createUserGrain;
+    private readonly UserGrainReferences _userGrains;
 
     public OrleansKeycardTokenProvider(IGrainFactory grains, ISubjectTokenValidator? localValidator, NearTokenCache? nearCache, int maxSubjectTokenLength)
     {
         _grains = grains;
-        _createUserGrain = binding => grains.GetGrain<IUserTokenGrain>(binding.Key);
+        _userGrains = new UserGrainReferences(grains);
         _validator = localValidator;
         _near = nearCache;
         _maxSubjectTokenLength = maxSubjectTokenLength;
@@ -174,7 +168,7 @@ internal sealed class OrleansKeycardTokenProvider : IKeycardTokenProvider
         }
 
         var identity = await _validator.ValidateAsync(subjectToken, cancellationToken).ConfigureAwait(false);
-        return _userGrains.GetValue(identity.Binding, _createUserGrain);
+        return _userGrains.For(identity.Binding);
     }
 
     private void CheckShape(string subjectToken)

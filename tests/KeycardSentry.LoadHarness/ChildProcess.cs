@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using KeycardSentry.Testing;
 
 namespace KeycardSentry.LoadHarness;
 
@@ -80,23 +81,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         throw new InvalidOperationException($"{Name} exited before the expected line. Last lines:\n{Tail()}");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
-        {
-            // Gone already.
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.KillTreeAndDisposeAsync(_process, TimeSpan.FromSeconds(10));
 
     private string Tail()
     {

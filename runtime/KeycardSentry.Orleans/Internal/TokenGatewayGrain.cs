@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using KeycardSentry.Internal;
 using Orleans.Concurrency;
 
@@ -11,22 +10,20 @@ namespace KeycardSentry.Orleans.Internal;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-internal sealed class TokenGatewayGrain(ISubjectTokenValidator validator, KeycardGrainMetrics metrics) : Grain, ITokenGatewayGrain
+internal sealed class TokenGatewayGrain(ISubjectTokenValidator validator, KeycardGrainMetrics metrics, IGrainFactory grains) : Grain, ITokenGatewayGrain
 {
-    // The user's grain reference per remembered validation (as in the Orleans provider): no interface resolution and
-    // new reference per call.
-    private readonly ConditionalWeakTable<SubjectBinding, IUserTokenGrain> _userGrains = new();
+    private readonly UserGrainReferences _userGrains = new(grains);
 
     public async Task<TokenGrant> GetTokenAsync(TokenGrainRequest request)
     {
         var binding = await ValidateAsync(request);
-        return await UserGrain(binding).GetTokenAsync(request);
+        return await _userGrains.For(binding).GetTokenAsync(request);
     }
 
     public async Task InvalidateAsync(TokenGrainRequest request, string fingerprint)
     {
         var binding = await ValidateAsync(request);
-        await UserGrain(binding).InvalidateAsync(request, fingerprint);
+        await _userGrains.For(binding).InvalidateAsync(request, fingerprint);
     }
 
     private async ValueTask<SubjectBinding> ValidateAsync(TokenGrainRequest request)
@@ -43,7 +40,4 @@ internal sealed class TokenGatewayGrain(ISubjectTokenValidator validator, Keycar
             throw;
         }
     }
-
-    private IUserTokenGrain UserGrain(SubjectBinding binding) =>
-        _userGrains.TryGetValue(binding, out var grain) ? grain : _userGrains.GetValue(binding, b => GrainFactory.GetGrain<IUserTokenGrain>(b.Key));
 }

@@ -169,20 +169,7 @@ public sealed class PrismServer : IAsyncDisposable
     {
         if (_process is { } process)
         {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
+            await ChildProcesses.KillTreeAndDisposeAsync(process, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
 
         _gate.Dispose();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using KeycardSentry.Testing;
 
 namespace KeycardSentry.Orleans.Tests.Infrastructure;
 
@@ -113,23 +114,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public string Tail(int count = 40) => string.Join('\n', Lines.TakeLast(count));
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.KillTreeAndDisposeAsync(_process, TimeSpan.FromSeconds(10));
 
     private void OnLine(string? line)
     {
